@@ -1,0 +1,70 @@
+// The C++ API of liteattn: one plain parameter struct and one launch function.
+// The pybind11 binding and the C++ microbenchmark are its only callers; neither links
+// libtorch, so everything crosses this boundary as pointers, sizes and strides.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <cuda_runtime.h>
+
+namespace liteattn {
+
+enum class DType : int { kBF16 = 0, kFP16 = 1 };
+
+struct TileShape {
+  int block_m;
+  int block_n;
+};
+
+// Strides are in elements. q/out: [B, Sq, Hq, D], k/v: [B, Sk, Hkv, D], the last
+// dimension contiguous. lse: [B, Hq, Sq] float32, contiguous. Masks: int32
+// [B, Hq, Tm, W] contiguous (DESIGN.md section 3); must_compute: int32 [W].
+struct FwdParams {
+  const void* q = nullptr;
+  const void* k = nullptr;
+  const void* v = nullptr;
+  void* out = nullptr;
+  float* lse = nullptr;
+
+  int64_t q_batch_stride = 0, q_row_stride = 0, q_head_stride = 0;
+  int64_t k_batch_stride = 0, k_row_stride = 0, k_head_stride = 0;
+  int64_t v_batch_stride = 0, v_row_stride = 0, v_head_stride = 0;
+  int64_t o_batch_stride = 0, o_row_stride = 0, o_head_stride = 0;
+
+  int batch = 0;
+  int seqlen_q = 0;
+  int seqlen_k = 0;
+  int heads_q = 0;
+  int heads_kv = 0;
+  int head_dim = 0;
+  DType dtype = DType::kBF16;
+
+  float softmax_scale = 0.f;
+
+  // Temporal skipping (all optional). threshold is in log2 units of probability ratio.
+  const int32_t* skip_in = nullptr;
+  int32_t* skip_out = nullptr;
+  const int32_t* must_compute = nullptr;
+  float threshold = -10.f;
+
+  // One int32 of device memory that the launch resets (cudaMemsetAsync) and the
+  // persistent scheduler counts tiles with. Required.
+  int32_t* tile_counter = nullptr;
+};
+
+// Launches on `stream`; never synchronises. Throws std::invalid_argument for
+// parameters the kernel cannot take and std::runtime_error for CUDA failures.
+void run_fwd(const FwdParams& params, cudaStream_t stream);
+
+// The tile shape compiled for (head_dim, dtype); throws std::invalid_argument when
+// that combination was not built.
+TileShape tile_shape(int head_dim, DType dtype);
+
+// Head dims built into this library (LITEATTN_HEAD_DIMS at configure time).
+std::vector<int> compiled_head_dims();
+
+// Architectures the kernels were compiled for, e.g. {"sm_90a"}.
+std::vector<const char*> compiled_archs();
+
+}  // namespace liteattn

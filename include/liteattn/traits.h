@@ -1,0 +1,45 @@
+// Tile shapes and pipeline depths per (dtype, head dim): the single source of truth.
+// Python reads them through _C.tile_shape; python/liteattn/tiles.py keeps a copy for
+// reference-only installs, and tests/test_tiles.py checks that the two agree.
+#pragma once
+
+#include "liteattn/api.h"
+
+namespace liteattn {
+
+// Two consumer warpgroups of 64 query rows each make BM = 128 for every config.
+// BN and the stage count trade registers (S accumulator: BN/2 floats a thread) and
+// shared memory (stages * BN * D * 2 bytes each for K and V) against per-tile overhead.
+template <int HeadDim>
+struct FwdTileConfig;
+
+template <>
+struct FwdTileConfig<64> {
+  static constexpr int kBlockM = 128;
+  static constexpr int kBlockN = 128;
+  static constexpr int kStages = 2;
+};
+
+template <>
+struct FwdTileConfig<128> {
+  static constexpr int kBlockM = 128;
+  static constexpr int kBlockN = 128;
+  static constexpr int kStages = 2;
+};
+
+// Host-side lookup; dtype does not change the shape today but stays in the key so a
+// future fp8 config can.
+inline bool tile_shape_for(int head_dim, DType /*dtype*/, TileShape* out) {
+  switch (head_dim) {
+    case 64:
+      *out = {FwdTileConfig<64>::kBlockM, FwdTileConfig<64>::kBlockN};
+      return true;
+    case 128:
+      *out = {FwdTileConfig<128>::kBlockM, FwdTileConfig<128>::kBlockN};
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace liteattn
