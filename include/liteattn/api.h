@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <vector>
 
-#include <cuda_runtime.h>
+// Declared as the CUDA runtime does, so that callers without the toolkit (the
+// reference-only binding) can include this header.
+typedef struct CUstream_st* cudaStream_t;
 
 namespace liteattn {
 

@@ -1,0 +1,59 @@
+// The next step's skip decision (DESIGN.md section 4, step 3), as a by-product of the row
+// maxima the online softmax computes anyway. Every consumer warp votes on each tile it
+// computes: a warp that has a valid row whose tile maximum is not negligible against
+// the running maximum (or that sees the first visited tile) vetoes marking it. The
+// vetoes of both warpgroups gather in a shared-memory bit row, and the epilogue writes
+// the whole mask row once. Vote buffers alternate with the tile parity: buffer b is
+// cleared while its row is written, and next used two tiles later, after the
+// kDecisionsReady barrier of the tile in between.
+#pragma once
+
+#include <cstdint>
+
+#include <cute/tensor.hpp>
+
+namespace liteattn {
+
+class SkipDecision {
+ public:
+  CUTE_DEVICE SkipDecision(uint32_t* veto_row, float threshold, float scale_log2)
+      : veto_row_(veto_row), threshold_(threshold), scale_log2_(scale_log2) {}
+
+  template <int kRows>
+  CUTE_DEVICE void vote(int tile, bool first_visited, float const (&tile_max)[kRows],
+                        float const (&running_max)[kRows], bool const (&row_valid)[kRows]) const {
+    bool keep = first_visited;
+    CUTE_UNROLL
+    for (int r = 0; r < kRows; ++r) {
+      // Written as !(x <= t) so that threshold -inf keeps every tile.
+      keep |= row_valid[r] && !((tile_max[r] - running_max[r]) * scale_log2_ <= threshold_);
+    }
+    if (__any_sync(0xffffffff, keep) && (threadIdx.x & 31) == 0) {
+      atomicOr(veto_row_ + (tile >> 5), 1u << (tile & 31));
+    }
+  }
+
+  // skip_out = (skip_in | marked) & ~must_compute, marked = computed & ~vetoed, bits past
+  // the last key tile zero. Clears the vote words it consumed for the tile after next.
+  CUTE_DEVICE void write_row(int32_t* skip_out_row, const int32_t* skip_in_row,
+                             const int32_t* must_compute, int num_key_tiles, int thread,
+                             int num_threads) const {
+    int const words = (num_key_tiles + 31) >> 5;
+    for (int w = thread; w < words; w += num_threads) {
+      int const tiles_here = num_key_tiles - (w << 5);
+      uint32_t const valid = tiles_here >= 32 ? ~0u : ((1u << tiles_here) - 1u);
+      uint32_t const in = skip_in_row ? static_cast<uint32_t>(skip_in_row[w]) : 0u;
+      uint32_t const protect = must_compute ? static_cast<uint32_t>(must_compute[w]) : 0u;
+      uint32_t const marked = ~in & valid & ~veto_row_[w];
+      skip_out_row[w] = static_cast<int32_t>(((in | marked) & valid) & ~protect);
+      veto_row_[w] = 0u;
+    }
+  }
+
+ private:
+  uint32_t* veto_row_;
+  float threshold_;
+  float scale_log2_;
+};
+
+}  // namespace liteattn

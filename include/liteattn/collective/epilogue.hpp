@@ -1,0 +1,101 @@
+// The forward epilogue of one warpgroup's 64 rows: O goes registers -> shared memory
+// (stmatrix) -> global (TMA store, which clips rows past seqlen_q), lse goes straight to
+// global from the threads that own each row.
+#pragma once
+
+#include <cute/tensor.hpp>
+#include <cutlass/arch/barrier.h>
+
+#include "liteattn/barriers.hpp"
+#include "liteattn/collective/fragment_views.hpp"
+#include "liteattn/collective/mainloop.hpp"
+
+namespace liteattn {
+
+using namespace cute;
+
+template <class Traits>
+struct FwdEpilogue {
+  using Element = typename Traits::Element;
+  using SmemLayoutO = typename Traits::SmemLayoutO;
+  using TiledMmaPV = typename Traits::TiledMmaPV;
+  using SharedStorage = typename Traits::SharedStorage;
+  static constexpr int kRows = Traits::kRowsPerWarpgroup;
+  static constexpr int kHeadDim = Traits::kHeadDim;
+
+  using TileO = Shape<Int<kRows>, Int<kHeadDim>>;
+  using GmemTensorOut = decltype(make_gmem_tensor(static_cast<Element*>(nullptr), 0, 0, 0, 0, 0, 0, 0));
+  using TmaO = decltype(make_tma_copy(SM90_TMA_STORE{}, GmemTensorOut{}, SmemLayoutO{}, TileO{}, _1{}));
+
+  struct Params {
+    TmaO tma_o;
+    GmemShape shape_o;
+    float* lse;
+    int seqlen_q;
+    int heads_q;
+  };
+
+  static Params make_params(FwdParams const& p) {
+    auto o = make_gmem_tensor(static_cast<Element*>(p.out), p.seqlen_q, kHeadDim, p.heads_q,
+                              p.batch, p.o_row_stride, p.o_head_stride, p.o_batch_stride);
+    return {make_tma_copy(SM90_TMA_STORE{}, o, SmemLayoutO{}, TileO{}, _1{}), o.shape(), p.lse,
+            p.seqlen_q, p.heads_q};
+  }
+
+  CUTE_DEVICE static void prefetch_descriptors(Params const& params) {
+    cute::prefetch_tma_descriptor(params.tma_o.get_tma_descriptor());
+  }
+
+  // tOrO holds the normalised output rows; lse their log-sum-exp.
+  template <class FragO>
+  CUTE_DEVICE static void store(Params const& params, SharedStorage& smem, FragO const& tOrO,
+                                float const (&lse)[2], int m_block, int head, int batch, int wg,
+                                int thread_in_wg) {
+    int const row_block = m_block * Traits::kNumConsumerWarpgroups + wg;
+    int const first_row = row_block * kRows;
+    if (first_row >= params.seqlen_q) return;  // this warpgroup's rows are all padding
+
+    TiledMmaPV mma_pv;
+    Tensor tOrO_out = make_tensor<Element>(tOrO.layout());
+    convert_fragment(tOrO, tOrO_out);
+
+    Tensor sO = make_tensor(make_smem_ptr(smem.smem_o[wg].data()), SmemLayoutO{});
+    auto smem_copy = make_tiled_copy_C(typename Traits::SmemCopyAtomO{}, mma_pv);
+    auto thr_copy = smem_copy.get_thread_slice(thread_in_wg);
+    int const barrier = static_cast<int>(wg == 0 ? FwdBarrier::kEpilogueWg0 : FwdBarrier::kEpilogueWg1);
+
+    // sO is reused tile after tile: the previous TMA store must have read it.
+    if (thread_in_wg == 0) tma_store_wait<0>();
+    cutlass::arch::NamedBarrier::sync(128, barrier);
+    copy(smem_copy, thr_copy.retile_S(tOrO_out), thr_copy.partition_D(sO));
+    // stmatrix writes go through the generic proxy; TMA reads through the async one.
+    tma_store_fence();
+    cutlass::arch::NamedBarrier::sync(128, barrier);
+    if (thread_in_wg == 0) {
+      Tensor mO = params.tma_o.get_tma_tensor(params.shape_o);
+      Tensor gO = local_tile(mO(_, _, head, batch), TileO{}, make_coord(row_block, _0{}));
+      auto tma_o = params.tma_o.get_slice(_0{});
+      copy(params.tma_o, tma_o.partition_S(sO), tma_o.partition_D(gO));
+      tma_store_arrive();
+    }
+
+    // The four threads of a quad share a row; its first lane writes the lse.
+    if ((thread_in_wg & 3) == 0) {
+      Tensor coords = rowcol_view(mma_pv.get_thread_slice(thread_in_wg).partition_C(
+          make_identity_tensor(TileO{})));
+      float* lse_row = params.lse + (int64_t(batch) * params.heads_q + head) * params.seqlen_q;
+      CUTE_UNROLL
+      for (int r = 0; r < 2; ++r) {
+        int const row = first_row + get<0>(coords(r, 0));
+        if (row < params.seqlen_q) lse_row[row] = lse[r];
+      }
+    }
+  }
+
+  // Shared memory must outlive the last TMA store's reads.
+  CUTE_DEVICE static void drain(int thread_in_wg) {
+    if (thread_in_wg == 0) tma_store_wait<0>();
+  }
+};
+
+}  // namespace liteattn

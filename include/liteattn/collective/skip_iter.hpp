@@ -1,0 +1,48 @@
+// The key-tile sequence of one (batch, head, query-tile) row: the zero bits of its skip
+// mask row, in descending key-tile order (DESIGN.md sections 3-4). The producer warp and
+// every consumer thread each walk their own copy, so they agree on the sequence without
+// talking; a null mask row means dense (every tile, still descending).
+#pragma once
+
+#include <cstdint>
+
+#include <cute/config.hpp>
+
+namespace liteattn {
+
+class KeyTileIterator {
+ public:
+  CUTE_DEVICE KeyTileIterator(const int32_t* mask_row, int num_key_tiles)
+      : mask_row_(mask_row), word_((num_key_tiles - 1) >> 5) {
+    live_ = live_bits(word_) & valid_bits_of_last_word(num_key_tiles);
+  }
+
+  // Writes the next key tile to compute into `tile`; false once the row is exhausted.
+  CUTE_DEVICE bool next(int& tile) {
+    while (live_ == 0u) {
+      if (word_ == 0) return false;
+      --word_;
+      live_ = live_bits(word_);
+    }
+    int const bit = 31 - __clz(live_);
+    live_ &= ~(1u << bit);
+    tile = (word_ << 5) + bit;
+    return true;
+  }
+
+ private:
+  CUTE_DEVICE uint32_t live_bits(int word) const {
+    return mask_row_ == nullptr ? ~0u : ~static_cast<uint32_t>(__ldg(mask_row_ + word));
+  }
+
+  CUTE_DEVICE static uint32_t valid_bits_of_last_word(int num_key_tiles) {
+    int const rem = num_key_tiles & 31;
+    return rem == 0 ? ~0u : ((1u << rem) - 1u);
+  }
+
+  const int32_t* mask_row_;
+  int word_;
+  uint32_t live_;
+};
+
+}  // namespace liteattn

@@ -1,0 +1,167 @@
+// The warp-specialized forward kernel: warp roles, the register split, and the
+// persistent loop that composes the mainloop, the skip decision and the epilogue.
+// It does not know how a tile is loaded, multiplied or stored.
+#pragma once
+
+#include <cute/tensor.hpp>
+#include <cutlass/arch/barrier.h>
+#include <cutlass/arch/reg_reconfig.h>
+#include <cutlass/pipeline/pipeline.hpp>
+
+#include "liteattn/api.h"
+#include "liteattn/barriers.hpp"
+#include "liteattn/collective/decision.hpp"
+#include "liteattn/collective/epilogue.hpp"
+#include "liteattn/collective/mainloop.hpp"
+#include "liteattn/collective/skip_iter.hpp"
+#include "liteattn/collective/softmax.hpp"
+#include "liteattn/kernel/kernel_traits.hpp"
+#include "liteattn/kernel/tile_scheduler.hpp"
+
+namespace liteattn {
+
+using namespace cute;
+
+template <class Traits>
+struct FwdKernel {
+  using Mainloop = FwdMainloop<Traits>;
+  using Epilogue = FwdEpilogue<Traits>;
+  using Scheduler = DynamicTileScheduler<Traits::kNumMmaThreads>;
+  using SharedStorage = typename Traits::SharedStorage;
+
+  // Skip-mask rows are [B, Hq, Tm, W] int32, one row per tile the scheduler hands out.
+  struct MaskParams {
+    const int32_t* skip_in;
+    int32_t* skip_out;
+    const int32_t* must_compute;
+    float threshold;
+    int words;
+  };
+
+  struct Params {
+    typename Mainloop::Params mainloop;
+    typename Epilogue::Params epilogue;
+    typename Scheduler::Params scheduler;
+    MaskParams masks;
+  };
+
+  static Params make_params(FwdParams const& p) {
+    int const num_m_blocks = (p.seqlen_q + Traits::kBlockM - 1) / Traits::kBlockM;
+    int const num_key_tiles = (p.seqlen_k + Traits::kBlockN - 1) / Traits::kBlockN;
+    return {Mainloop::make_params(p),
+            Epilogue::make_params(p),
+            {num_m_blocks * p.heads_q * p.batch, num_m_blocks, p.heads_q, p.tile_counter},
+            {p.skip_in, p.skip_out, p.must_compute, p.threshold, (num_key_tiles + 31) / 32}};
+  }
+};
+
+template <class Traits>
+__global__ void __launch_bounds__(Traits::kNumThreads, 1)
+    fwd_kernel(CUTE_GRID_CONSTANT typename FwdKernel<Traits>::Params const params) {
+  using Kernel = FwdKernel<Traits>;
+  using Mainloop = typename Kernel::Mainloop;
+  using Epilogue = typename Kernel::Epilogue;
+  using SharedStorage = typename Traits::SharedStorage;
+  using PipelineKV = typename Traits::PipelineKV;
+  using PipelineState = typename Traits::PipelineState;
+
+  extern __shared__ char smem_buf[];
+  SharedStorage& smem = *reinterpret_cast<SharedStorage*>(smem_buf);
+
+  int const warp_group = cutlass::canonical_warp_group_idx();
+  int const warp_idx = cutlass::canonical_warp_idx_sync();
+  int const lane = threadIdx.x & 31;
+
+  if (warp_idx == 0 && lane == 0) {
+    Mainloop::prefetch_descriptors(params.mainloop);
+    Epilogue::prefetch_descriptors(params.epilogue);
+    smem.q_full.init(1);
+    smem.q_empty.init(Traits::kNumMmaThreads);
+  }
+
+  typename PipelineKV::Params pipeline_params;
+  pipeline_params.transaction_bytes = Traits::kTmaBytesKV;
+  pipeline_params.role = warp_group == 0 ? PipelineKV::ThreadCategory::Producer
+                                         : PipelineKV::ThreadCategory::Consumer;
+  pipeline_params.is_leader = threadIdx.x == 0;
+  pipeline_params.num_consumers = Traits::kNumMmaThreads;
+  PipelineKV pipeline_k(smem.pipeline_k, pipeline_params, Shape<_1, _1, _1>{});
+  PipelineKV pipeline_v(smem.pipeline_v, pipeline_params, Shape<_1, _1, _1>{});
+
+  for (int i = threadIdx.x; i < 2 * Traits::kMaxMaskWords; i += blockDim.x) {
+    (&smem.veto[0][0])[i] = 0u;
+  }
+  cutlass::arch::fence_barrier_init();
+  __syncthreads();
+
+  typename Kernel::Scheduler scheduler(params.scheduler, &smem.next_tile);
+  auto const& masks = params.masks;
+  int const num_m_blocks = params.scheduler.num_m_blocks;
+  int const num_key_tiles = params.mainloop.num_key_tiles;
+  auto mask_row = [&](const int32_t* mask, TileCoord c) -> const int32_t* {
+    if (mask == nullptr) return nullptr;
+    return mask + ((int64_t(c.batch) * params.scheduler.heads + c.head) * num_m_blocks + c.m_block) *
+                      masks.words;
+  };
+
+  if (warp_group == 0) {
+    cutlass::arch::warpgroup_reg_dealloc<Traits::kProducerRegisters>();
+    if (warp_idx != 0) return;  // one producer warp is enough to issue TMA
+    PipelineState write_k = cutlass::make_producer_start_state<PipelineKV>();
+    PipelineState write_v = cutlass::make_producer_start_state<PipelineKV>();
+    int tile_iter = 0;
+    for (int tile = scheduler.first_tile(); scheduler.valid(tile); ++tile_iter) {
+      int const drawn = scheduler.draw_next();
+      if (lane == 0) {
+        TileCoord const c = scheduler.decode(tile);
+        Mainloop::load(params.mainloop, smem, pipeline_k, pipeline_v, write_k, write_v, c.m_block,
+                       c.head, c.batch, KeyTileIterator(mask_row(masks.skip_in, c), num_key_tiles),
+                       tile_iter);
+      }
+      __syncwarp();
+      tile = scheduler.publish(drawn);
+    }
+  } else {
+    cutlass::arch::warpgroup_reg_alloc<Traits::kConsumerRegisters>();
+    int const wg = warp_group - 1;
+    int const thread_in_wg = threadIdx.x & 127;
+    int const mma_thread = threadIdx.x - 128;
+    PipelineState read_k;
+    PipelineState read_v;
+    typename Traits::TiledMmaPV mma_pv;
+    Tensor tOrO = partition_fragment_C(mma_pv, select<0, 1>(typename Traits::TileShapePV{}));
+    Tensor output = rowcol_view(tOrO);
+
+    scheduler.consumer_start();
+    int tile_iter = 0;
+    for (int tile = scheduler.first_tile(); scheduler.valid(tile); ++tile_iter) {
+      TileCoord const c = scheduler.decode(tile);
+      int const valid_rows = params.epilogue.seqlen_q -
+                             (c.m_block * Traits::kBlockM + wg * Traits::kRowsPerWarpgroup);
+      SkipDecision const decision(smem.veto[tile_iter & 1], masks.threshold,
+                                  params.mainloop.scale_log2);
+      bool const deciding = masks.skip_out != nullptr;
+
+      OnlineSoftmax<2> softmax(params.mainloop.scale_log2);
+      Mainloop::mma(params.mainloop, smem, pipeline_k, pipeline_v, read_k, read_v,
+                    KeyTileIterator(mask_row(masks.skip_in, c), num_key_tiles), tile_iter, wg,
+                    thread_in_wg, valid_rows, tOrO, softmax, deciding ? &decision : nullptr);
+      float lse[2];
+      softmax.finalize(output, lse);
+      Epilogue::store(params.epilogue, smem, tOrO, lse, c.m_block, c.head, c.batch, wg,
+                      thread_in_wg);
+
+      if (deciding) {
+        cutlass::arch::NamedBarrier::sync(Traits::kNumMmaThreads,
+                                          int(FwdBarrier::kDecisionsReady));
+        decision.write_row(const_cast<int32_t*>(mask_row(masks.skip_out, c)),
+                           mask_row(masks.skip_in, c), masks.must_compute, num_key_tiles,
+                           mma_thread, Traits::kNumMmaThreads);
+      }
+      tile = scheduler.receive();
+    }
+    Epilogue::drain(thread_in_wg);
+  }
+}
+
+}  // namespace liteattn

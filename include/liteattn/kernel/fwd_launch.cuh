@@ -1,0 +1,68 @@
+// Host-side launch of one (dtype, head dim) instantiation: builds the kernel parameters
+// (TMA descriptors included), sizes the persistent grid and launches on the caller's
+// stream. Included only by the generated cpp/instantiations/*.cu files.
+#pragma once
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include <cutlass/numeric_types.h>
+
+#include "liteattn/api.h"
+#include "liteattn/cuda_check.h"
+#include "liteattn/kernel/fwd_kernel.hpp"
+#include "liteattn/kernel/kernel_traits.hpp"
+
+namespace liteattn {
+
+template <DType kDType>
+struct ElementOf;
+template <>
+struct ElementOf<DType::kBF16> {
+  using type = cutlass::bfloat16_t;
+};
+template <>
+struct ElementOf<DType::kFP16> {
+  using type = cutlass::half_t;
+};
+
+template <DType kDType, int kHeadDim>
+void run_fwd_instance(FwdParams const& p, cudaStream_t stream) {
+  using Traits = FwdKernelTraits<typename ElementOf<kDType>::type, kHeadDim>;
+  using Kernel = FwdKernel<Traits>;
+
+  int const num_key_tiles = (p.seqlen_k + Traits::kBlockN - 1) / Traits::kBlockN;
+  int const words = (num_key_tiles + 31) / 32;
+  if ((p.skip_in || p.skip_out) && words > Traits::kMaxMaskWords) {
+    throw std::invalid_argument("liteattn: seqlen_k=" + std::to_string(p.seqlen_k) +
+                                " needs " + std::to_string(words) +
+                                " mask words per row; this build supports at most " +
+                                std::to_string(Traits::kMaxMaskWords));
+  }
+
+  typename Kernel::Params params = Kernel::make_params(p);
+  int device = 0;
+  LITEATTN_CUDA_CHECK(cudaGetDevice(&device));
+  int num_sms = 0;
+  LITEATTN_CUDA_CHECK(cudaDeviceGetAttribute(&num_sms, cudaDevAttrMultiProcessorCount, device));
+
+  auto kernel = fwd_kernel<Traits>;
+  constexpr int kSmemBytes = Traits::kSharedStorageBytes;
+  LITEATTN_CUDA_CHECK(
+      cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes));
+  LITEATTN_CUDA_CHECK(cudaMemsetAsync(p.tile_counter, 0, sizeof(int32_t), stream));
+
+  int const grid = std::min(params.scheduler.num_tiles, num_sms);
+  kernel<<<grid, Traits::kNumThreads, kSmemBytes, stream>>>(params);
+  cudaError_t const err = cudaGetLastError();
+  if (err != cudaSuccess) {
+    throw std::runtime_error(
+        std::string("liteattn: fwd_kernel<hdim=") + std::to_string(kHeadDim) + "> launch failed for B=" +
+        std::to_string(p.batch) + " Sq=" + std::to_string(p.seqlen_q) + " Sk=" +
+        std::to_string(p.seqlen_k) + " Hq=" + std::to_string(p.heads_q) + " Hkv=" +
+        std::to_string(p.heads_kv) + ": " + cudaGetErrorString(err));
+  }
+}
+
+}  // namespace liteattn

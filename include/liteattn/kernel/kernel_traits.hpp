@@ -1,0 +1,92 @@
+// CuTe types of one forward instantiation: tiled MMAs, shared-memory layouts, pipelines
+// and the shared-storage struct, built once here so the collectives only name them.
+#pragma once
+
+#include <cute/tensor.hpp>
+#include <cutlass/arch/barrier.h>
+#include <cutlass/cutlass.h>
+#include <cutlass/numeric_types.h>
+#include <cutlass/pipeline/pipeline.hpp>
+
+#include "liteattn/traits.h"
+
+namespace liteattn {
+
+using namespace cute;
+
+template <typename Element_, int HeadDim>
+struct FwdKernelTraits {
+  using Element = Element_;
+  using Config = FwdTileConfig<HeadDim>;
+
+  static constexpr int kHeadDim = HeadDim;
+  static constexpr int kBlockM = Config::kBlockM;
+  static constexpr int kBlockN = Config::kBlockN;
+  static constexpr int kStages = Config::kStages;
+
+  // Warp roles: warpgroup 0 produces (one warp issues TMA, the rest idle), warpgroups
+  // 1 and 2 each own 64 query rows of the tile.
+  static constexpr int kNumConsumerWarpgroups = 2;
+  static constexpr int kRowsPerWarpgroup = 64;
+  static constexpr int kNumMmaThreads = kNumConsumerWarpgroups * 128;
+  static constexpr int kNumThreads = kNumMmaThreads + 128;
+  static_assert(kBlockM == kNumConsumerWarpgroups * kRowsPerWarpgroup);
+
+  // Register split (setmaxnreg): 128 * 24 + 256 * 240 = 64512 <= 65536.
+  static constexpr int kProducerRegisters = 24;
+  static constexpr int kConsumerRegisters = 240;
+
+  // One warpgroup's GEMMs: S = Q K^T with both operands in shared memory, and
+  // O += P V with P straight from the softmax registers.
+  using TileShapeQK = Shape<Int<kRowsPerWarpgroup>, Int<kBlockN>, Int<kHeadDim>>;
+  using TileShapePV = Shape<Int<kRowsPerWarpgroup>, Int<kHeadDim>, Int<kBlockN>>;
+  using TiledMmaQK = decltype(make_tiled_mma(
+      GMMA::ss_op_selector<Element, Element, float, TileShapeQK>()));
+  using TiledMmaPV = decltype(make_tiled_mma(
+      GMMA::rs_op_selector<Element, Element, float, TileShapePV, GMMA::Major::K,
+                           GMMA::Major::MN>()));
+
+  // Q and O are kept per warpgroup ([64, D] each) so that each warpgroup loads, reads
+  // and stores its rows without indexing into the other's swizzle pattern.
+  // 128-byte swizzle: head dims are multiples of 64 two-byte elements, one swizzle row.
+  static_assert(kHeadDim % 64 == 0);
+  using SmemLayoutAtom = GMMA::Layout_K_SW128_Atom<Element>;
+  using SmemLayoutQ = decltype(tile_to_shape(
+      SmemLayoutAtom{}, Shape<Int<kRowsPerWarpgroup>, Int<kHeadDim>>{}));
+  using SmemLayoutO = SmemLayoutQ;
+
+  using SmemLayoutKV = decltype(tile_to_shape(
+      SmemLayoutAtom{}, Shape<Int<kBlockN>, Int<kHeadDim>, Int<kStages>>{}));
+  // V read as the MN-major B operand of P V: the same bytes, viewed as [D, BN].
+  using SmemLayoutVt = decltype(composition(
+      SmemLayoutKV{}, make_ordered_layout(Shape<Int<kHeadDim>, Int<kBlockN>, Int<kStages>>{},
+                                          Step<_2, _1, _3>{})));
+
+  using SmemCopyAtomO = Copy_Atom<SM90_U32x4_STSM_N, Element>;
+
+  using PipelineKV = cutlass::PipelineTmaAsync<kStages>;
+  using PipelineState = typename cutlass::PipelineState<kStages>;
+
+  // Skip votes: one bit per key tile, double-buffered by tile parity (see decision.hpp).
+  static constexpr int kMaxMaskWords = 256;
+
+  static constexpr int kTmaBytesQ = kRowsPerWarpgroup * kHeadDim * int(sizeof(Element));
+  static constexpr int kTmaBytesKV = kBlockN * kHeadDim * int(sizeof(Element));
+
+  struct SharedStorage {
+    array_aligned<Element, cosize_v<SmemLayoutQ>, 128> smem_q[kNumConsumerWarpgroups];
+    array_aligned<Element, cosize_v<SmemLayoutO>, 128> smem_o[kNumConsumerWarpgroups];
+    array_aligned<Element, cosize_v<SmemLayoutKV>, 128> smem_k;
+    array_aligned<Element, cosize_v<SmemLayoutKV>, 128> smem_v;
+    uint32_t veto[2][kMaxMaskWords];
+    typename PipelineKV::SharedStorage pipeline_k;
+    typename PipelineKV::SharedStorage pipeline_v;
+    alignas(8) cutlass::arch::ClusterTransactionBarrier q_full;
+    alignas(8) cutlass::arch::ClusterBarrier q_empty;
+    int next_tile;
+  };
+  static constexpr int kSharedStorageBytes = int(sizeof(SharedStorage));
+  static_assert(kSharedStorageBytes <= 227 * 1024, "shared storage exceeds sm_90's 227 KB");
+};
+
+}  // namespace liteattn
