@@ -1,0 +1,892 @@
+#!/usr/bin/env python3
+"""liteattn against its peers on one GPU: torch SDPA (cuDNN and flash backends) and
+FlexAttention, side by side, on the same inputs.
+
+Sections (``--sections``, all by default):
+  dense     TFLOP/s of every backend per shape, and liteattn's ratio to cuDNN
+  overhead  liteattn alone with nothing skipped: no mask, an all-zero skip_in, a skip_out
+            (the cost of writing decisions) and both
+  sparse    liteattn with skip_in, with skip_in + skip_out, and FlexAttention with the
+            same tile mask: time, skip efficiency f * t(dense) / t(f) (target >= 0.95 for
+            f >= 0.25) and the speedup over Flex (target >= 1.5x)
+
+Method: each timed call has its own CUDA event pair; warm-up calls first, then the
+median of up to --repeats calls (bounded by --max-seconds per configuration). Inputs are
+fresh random tensors rotated over enough sets that one lap exceeds twice the L2 size, so
+every call reads q/k/v from HBM. Every backend gets its native layout, copied outside the
+timed region: liteattn [B, S, H, D], SDPA and Flex [B, H, S, D]. Before timing, every
+backend's output is compared with cuDNN's and with a float32 reference on two heads, so a
+fast but wrong result shows.
+
+The sparse masks are one bool tensor of kept (query tile, key tile) pairs per
+configuration, in liteattn's tile shape: liteattn gets it packed with
+liteattn.skipmask.tiles_to_words (bit 1 = skip), Flex as a BlockMask listing the kept
+tiles. Patterns: random (each tile kept with probability f) and skewed (half the query
+tiles, chosen at random per head, keep 9x as many key tiles as the other half, mean f;
+90% / 10% at f = 0.5).
+
+  python bench/compare.py                       # everything, default shapes
+  python bench/compare.py --quick               # a smaller sweep for a sanity run
+  python bench/compare.py --json out.json --md bench/RESULTS.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import json
+import math
+import shlex
+import statistics
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable, NamedTuple, Optional
+
+import torch
+import torch._dynamo
+import torch.nn.functional as F
+
+
+class Shape(NamedTuple):
+    batch: int
+    heads: int
+    seqlen: int
+    head_dim: int
+
+    def label(self) -> str:
+        return f"{self.batch}x{self.heads}x{self.seqlen}x{self.head_dim}"
+
+
+DEFAULT_SHAPES = [
+    Shape(1, 16, 16384, 128),
+    Shape(1, 40, 32760, 128),  # Wan 2.1 480p
+    Shape(1, 48, 17776, 64),  # CogVideoX
+    Shape(1, 40, 75600, 128),  # Wan 2.1 720p
+]
+DEFAULT_SPARSE_SHAPES = [Shape(1, 40, 32760, 128), Shape(1, 48, 17776, 64)]
+DEFAULT_KEEPS = [1.0, 0.75, 0.5, 0.25, 0.1]
+DEFAULT_MASKS = ["random", "skewed"]
+SECTIONS = ("dense", "overhead", "sparse")
+
+# Relative L2 error above which a result is flagged: bf16 attention over random inputs
+# lands near 4e-3 against float32, so this is an order of magnitude of headroom.
+SUSPECT_ERROR = 2e-2
+UNAVAILABLE = "unavailable, see above"
+CHECK_HEADS_NOTE = "float32 reference on batch 0, heads 0 and H-1"
+
+DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+# ---------------------------------------------------------------------------------
+# Options
+
+
+def parse_shapes(text: str) -> list[Shape]:
+    shapes = []
+    for item in text.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        dims = item.lower().split("x")
+        if len(dims) != 4 or not all(d.isdigit() and int(d) > 0 for d in dims):
+            raise argparse.ArgumentTypeError(f"shape {item!r}: expected BxHxSxD, e.g. 1x40x32760x128")
+        shapes.append(Shape(*map(int, dims)))
+    if not shapes:
+        raise argparse.ArgumentTypeError("no shapes given")
+    return shapes
+
+
+def parse_keeps(text: str) -> list[float]:
+    keeps = []
+    for item in text.split(","):
+        try:
+            f = float(item)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"--keep: {item!r} is not a number") from None
+        if not 0.0 <= f <= 1.0:
+            raise argparse.ArgumentTypeError(f"--keep: fractions must be in [0, 1], got {f}")
+        keeps.append(f)
+    return keeps
+
+
+def parse_masks(text: str) -> list[str]:
+    masks = [m for m in text.split(",") if m]
+    for m in masks:
+        if m not in DEFAULT_MASKS:
+            raise argparse.ArgumentTypeError(f"--mask: expected random and/or skewed, got {m!r}")
+    return masks
+
+
+def parse_sections(text: str) -> list[str]:
+    sections = [s for s in text.split(",") if s]
+    for s in sections:
+        if s not in SECTIONS:
+            raise argparse.ArgumentTypeError(f"--sections: expected some of {SECTIONS}, got {s!r}")
+    return sections
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        description="Time liteattn against torch SDPA (cuDNN, flash) and FlexAttention.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split("\n\n", 1)[1],
+    )
+    p.add_argument("--shapes", type=parse_shapes, default=None,
+                   help="dense/overhead shapes BxHxSxD,... (default: "
+                   + ",".join(s.label() for s in DEFAULT_SHAPES) + ")")
+    p.add_argument("--sparse-shapes", type=parse_shapes, default=None,
+                   help="sparse-section shapes (default: "
+                   + ",".join(s.label() for s in DEFAULT_SPARSE_SHAPES) + ")")
+    p.add_argument("--dtype", choices=sorted(DTYPES), default="bf16")
+    p.add_argument("--keep", type=parse_keeps, default=None,
+                   help="kept tile fractions (default: 1,0.75,0.5,0.25,0.1)")
+    p.add_argument("--mask", type=parse_masks, default=None,
+                   help="mask patterns: random,skewed (default: both)")
+    p.add_argument("--sections", type=parse_sections, default=list(SECTIONS),
+                   help="comma-separated subset of dense,overhead,sparse")
+    p.add_argument("--threshold", type=float, default=-10.0,
+                   help="decision threshold passed to liteattn (log2 units, default -10)")
+    p.add_argument("--repeats", type=int, default=None, help="timed calls per configuration (default 30)")
+    p.add_argument("--warmup", type=int, default=None, help="untimed calls first (default 5)")
+    p.add_argument("--max-seconds", type=float, default=None,
+                   help="bound on timed seconds per configuration (default 20; at least 5 calls)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--skip-flex", action="store_true", help="leave FlexAttention out")
+    p.add_argument("--flex-autotune", action="store_true",
+                   help='compile Flex with mode="max-autotune-no-cudagraphs" (slow to compile)')
+    p.add_argument("--no-check", action="store_true", help="skip the correctness checks")
+    p.add_argument("--quick", action="store_true",
+                   help="smaller sweep: 2 dense shapes, Wan 480p sparse, keep 1,0.5,0.25, "
+                   "random masks, 10 repeats (explicit options still win)")
+    p.add_argument("--device", default="cuda",
+                   help="torch device (default cuda; cpu runs a slow smoke test of the script)")
+    p.add_argument("--json", metavar="PATH", help="write every result as JSON")
+    p.add_argument("--md", metavar="PATH", help="append markdown tables (e.g. bench/RESULTS.md)")
+    return p
+
+
+def resolve_options(args: argparse.Namespace) -> argparse.Namespace:
+    """Fill what the user left unset, from --quick or the defaults."""
+    quick = args.quick
+    if args.shapes is None:
+        args.shapes = DEFAULT_SHAPES[:2] if quick else list(DEFAULT_SHAPES)
+    if args.sparse_shapes is None:
+        args.sparse_shapes = DEFAULT_SPARSE_SHAPES[:1] if quick else list(DEFAULT_SPARSE_SHAPES)
+    if args.keep is None:
+        args.keep = [1.0, 0.5, 0.25] if quick else list(DEFAULT_KEEPS)
+    if args.mask is None:
+        args.mask = ["random"] if quick else list(DEFAULT_MASKS)
+    if args.repeats is None:
+        args.repeats = 10 if quick else 30
+    if args.warmup is None:
+        args.warmup = 2 if quick else 5
+    if args.max_seconds is None:
+        args.max_seconds = 5.0 if quick else 20.0
+    if args.repeats < 1 or args.warmup < 0 or args.max_seconds <= 0:
+        raise SystemExit("--repeats must be >= 1, --warmup >= 0 and --max-seconds > 0")
+    return args
+
+
+# ---------------------------------------------------------------------------------
+# Timing
+
+
+@dataclass
+class Timing:
+    median_ms: float
+    min_ms: float
+    max_ms: float
+    times_ms: list[float]
+
+
+@dataclass
+class Measured:
+    """One backend on one configuration: a timing or the reason there is none."""
+
+    timing: Optional[Timing] = None
+    error: Optional[str] = None
+
+    @property
+    def ms(self) -> Optional[float]:
+        return self.timing.median_ms if self.timing else None
+
+
+def _elapsed_ms(device: torch.device, call: Callable[[], object]) -> Callable[[], float]:
+    """Start `call` and return a function that gives its time once the device is idle."""
+    if device.type == "cuda":
+        start = torch.cuda.Event(enable_timing=True)
+        end = torch.cuda.Event(enable_timing=True)
+        start.record()
+        call()
+        end.record()
+        return lambda: start.elapsed_time(end)
+    t0 = time.perf_counter()
+    call()
+    t = (time.perf_counter() - t0) * 1e3
+    return lambda: t
+
+
+def synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def time_calls(call: Callable[[int], object], n_sets: int, opts, device: torch.device) -> Timing:
+    """Median over timed calls of call(set_index), rotating input sets."""
+    for i in range(opts.warmup):
+        call(i % n_sets)
+    synchronize(device)
+    # One probe call sizes the run so that a slow configuration stays within budget.
+    probe = _elapsed_ms(device, lambda: call(opts.warmup % n_sets))
+    synchronize(device)
+    probe_ms = max(probe(), 1e-3)
+    n = min(opts.repeats, max(5, int(opts.max_seconds * 1e3 / probe_ms)))
+    pending = [
+        _elapsed_ms(device, lambda i=i: call((opts.warmup + 1 + i) % n_sets)) for i in range(n)
+    ]
+    synchronize(device)
+    times = [p() for p in pending]
+    return Timing(statistics.median(times), min(times), max(times), times)
+
+
+def measure(call: Callable[[int], object], n_sets: int, opts, device: torch.device,
+            context: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext
+            ) -> Measured:
+    try:
+        with context():
+            return Measured(timing=time_calls(call, n_sets, opts, device))
+    except Exception as error:  # a failing backend is reported, the sweep goes on
+        if device.type == "cuda":
+            torch.cuda.empty_cache()
+        return Measured(error=describe(error))
+
+
+def describe(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text[:160]}"
+
+
+# ---------------------------------------------------------------------------------
+# Inputs
+
+
+class InputSets:
+    """Random q/k/v, in liteattn's layout [B, S, H, D] and the peers' [B, H, S, D]."""
+
+    def __init__(self, shape: Shape, dtype: torch.dtype, device: torch.device, seed: int):
+        b, h, s, d = shape
+        set_bytes = 3 * b * s * h * d * torch.finfo(dtype).bits // 8
+        l2 = l2_bytes(device)
+        self.count = max(2, math.ceil(2 * l2 / set_bytes))
+        gen = torch.Generator(device=device)
+        gen.manual_seed(seed)
+        self.bshd: list[tuple[torch.Tensor, ...]] = []
+        self.bhsd: list[tuple[torch.Tensor, ...]] = []
+        for _ in range(self.count):
+            qkv = tuple(
+                torch.randn(b, s, h, d, generator=gen, device=device, dtype=dtype) for _ in range(3)
+            )
+            self.bshd.append(qkv)
+            self.bhsd.append(tuple(t.transpose(1, 2).contiguous() for t in qkv))
+
+
+def l2_bytes(device: torch.device) -> int:
+    if device.type != "cuda":
+        return 0
+    props = torch.cuda.get_device_properties(device)
+    return int(getattr(props, "L2_cache_size", 50 * 2**20))
+
+
+# ---------------------------------------------------------------------------------
+# Masks
+
+
+def make_keep_tiles(pattern: str, keep: float, batch: int, heads: int, tiles_m: int,
+                    tiles_n: int, seed: int) -> torch.Tensor:
+    """bool [B, H, Tm, Tn], True = tile computed; built on the CPU for reproducibility."""
+    gen = torch.Generator().manual_seed(seed)
+    if pattern == "random":
+        prob = torch.full((batch, heads, tiles_m, 1), keep)
+    else:
+        heavy = min(1.0, 1.8 * keep)
+        light = 2.0 * keep - heavy
+        rank = torch.rand(batch, heads, tiles_m, generator=gen).argsort(-1).argsort(-1)
+        prob = torch.where(rank < tiles_m // 2, heavy, light).unsqueeze(-1)
+    return torch.rand(batch, heads, tiles_m, tiles_n, generator=gen) < prob
+
+
+def kept_fraction(keep_tiles: torch.Tensor, seqlen_q: int, seqlen_k: int,
+                  tile: tuple[int, int]) -> float:
+    """Share of the Sq x Sk scores inside kept tiles (tail tiles count their valid part)."""
+    bm, bn = tile
+    rows = torch.full((keep_tiles.shape[-2],), float(bm))
+    rows[-1] = seqlen_q - bm * (keep_tiles.shape[-2] - 1)
+    cols = torch.full((keep_tiles.shape[-1],), float(bn))
+    cols[-1] = seqlen_k - bn * (keep_tiles.shape[-1] - 1)
+    kept = (keep_tiles.cpu().double() * rows[:, None].double() * cols[None, :].double()).sum()
+    return float(kept) / (keep_tiles.shape[0] * keep_tiles.shape[1] * seqlen_q * seqlen_k)
+
+
+def liteattn_words(liteattn, keep_tiles: torch.Tensor) -> torch.Tensor:
+    """The skip_in words of DESIGN.md section 3; checked by unpacking them again."""
+    skip = ~keep_tiles
+    words = liteattn.skipmask.tiles_to_words(skip).contiguous()
+    back = liteattn.skipmask.words_to_tiles(words, skip.shape[-1])
+    if not torch.equal(back, skip):
+        raise RuntimeError("liteattn.skipmask.tiles_to_words/words_to_tiles do not round-trip")
+    return words
+
+
+def flex_block_mask(keep_tiles: torch.Tensor, seqlen_q: int, seqlen_k: int,
+                    tile: tuple[int, int]):
+    """A Flex BlockMask listing exactly the kept tiles, all as full blocks (no mask_mod)."""
+    from torch.nn.attention.flex_attention import BlockMask
+
+    counts = keep_tiles.sum(-1, dtype=torch.int32)
+    # Kept tile indices first, in ascending order; the tail past `counts` is ignored.
+    indices = torch.argsort((~keep_tiles).to(torch.int8), dim=-1, stable=True).to(torch.int32)
+    partial_counts = torch.zeros_like(counts)
+    partial_indices = torch.zeros_like(indices)
+    kwargs = dict(full_kv_num_blocks=counts, full_kv_indices=indices, BLOCK_SIZE=tile)
+    try:
+        return BlockMask.from_kv_blocks(partial_counts, partial_indices,
+                                        seq_lengths=(seqlen_q, seqlen_k), **kwargs)
+    except TypeError:  # torch without seq_lengths: the mask covers whole tiles, crop it
+        mask = BlockMask.from_kv_blocks(partial_counts, partial_indices, **kwargs)
+        return mask._adjust(seqlen_q, seqlen_k)
+
+
+# ---------------------------------------------------------------------------------
+# Backends
+
+
+class Runner(NamedTuple):
+    """A backend bound to input sets: call(i) runs it on set i and returns its output."""
+
+    name: str
+    call: Callable[[int], torch.Tensor]
+    layout: str  # "bshd" or "bhsd": how to read heads out of the output
+    context: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext
+
+
+def liteattn_runner(name, inputs: InputSets, skip_in=None, skip_out=None, threshold=-10.0):
+    def call(i):
+        q, k, v = inputs.bshd[i]
+        return torch.ops.liteattn.forward(q, k, v, skip_in, skip_out, threshold, None, None)[0]
+
+    return Runner(name, call, "bshd")
+
+
+def sdpa_runner(name, inputs: InputSets, backend):
+    from torch.nn.attention import sdpa_kernel
+
+    def call(i):
+        return F.scaled_dot_product_attention(*inputs.bhsd[i])
+
+    return Runner(name, call, "bhsd", lambda: sdpa_kernel(backend))
+
+
+_FLEX = {}
+
+
+def flex_compiled(autotune: bool):
+    if autotune not in _FLEX:
+        from torch.nn.attention.flex_attention import flex_attention
+
+        mode = "max-autotune-no-cudagraphs" if autotune else None
+        _FLEX[autotune] = torch.compile(flex_attention, dynamic=False, mode=mode)
+    return _FLEX[autotune]
+
+
+def flex_runner(name, inputs: InputSets, block_mask, autotune: bool):
+    flex = flex_compiled(autotune)
+
+    def call(i):
+        return flex(*inputs.bhsd[i], block_mask=block_mask)
+
+    return Runner(name, call, "bhsd")
+
+
+def heads_of(out: torch.Tensor, layout: str, heads: list[int]) -> torch.Tensor:
+    """float32 [len(heads), S, D] of batch 0."""
+    if layout == "bshd":
+        return out[0, :, heads].transpose(0, 1).float()
+    return out[0, heads].float()
+
+
+def as_bhsd(out: torch.Tensor, layout: str) -> torch.Tensor:
+    return out.transpose(1, 2) if layout == "bshd" else out
+
+
+def rel_err(a: torch.Tensor, b: torch.Tensor) -> float:
+    a, b = a.float(), b.float()
+    return float((a - b).norm() / b.norm().clamp_min(1e-30))
+
+
+def reference_heads(inputs: InputSets, heads: list[int], keep_tiles=None, tile=None,
+                    chunk: int = 2048) -> torch.Tensor:
+    """float32 attention of set 0, batch 0, `heads`: [len(heads), Sq, D]; with keep_tiles
+    only kept tiles count and rows with none give 0 (DESIGN.md section 4)."""
+    q, k, v = inputs.bshd[0]
+    seqlen_q, seqlen_k, d = q.shape[1], k.shape[1], q.shape[-1]
+    group = q.shape[2] // k.shape[2]
+    scale = 1.0 / math.sqrt(d)
+    outs = []
+    for h in heads:
+        qh, kh, vh = q[0, :, h].float(), k[0, :, h // group].float(), v[0, :, h // group].float()
+        out = torch.empty_like(qh)
+        if keep_tiles is not None:
+            keep_h = keep_tiles[0, h].to(q.device)
+            col_tiles = torch.arange(seqlen_k, device=q.device) // tile[1]
+        for r0 in range(0, seqlen_q, chunk):
+            r1 = min(r0 + chunk, seqlen_q)
+            scores = (qh[r0:r1] @ kh.T) * scale
+            if keep_tiles is not None:
+                row_tiles = torch.arange(r0, r1, device=q.device) // tile[0]
+                allowed = keep_h[row_tiles][:, col_tiles]
+                scores.masked_fill_(~allowed, float("-inf"))
+            probs = torch.softmax(scores, dim=-1).nan_to_num_(0.0)
+            out[r0:r1] = probs @ vh
+        outs.append(out)
+    return torch.stack(outs)
+
+
+# ---------------------------------------------------------------------------------
+# Report
+
+
+@dataclass
+class Report:
+    meta: dict
+    checks: list = field(default_factory=list)
+    dense: list = field(default_factory=list)
+    overhead: list = field(default_factory=list)
+    sparse: list = field(default_factory=list)
+
+
+def fmt(x: Optional[float], spec: str, missing: str = "n/a") -> str:
+    return missing if x is None else format(x, spec)
+
+
+def print_row(cells, widths):
+    print("  ".join(str(c).rjust(w) for c, w in zip(cells, widths)), flush=True)
+
+
+def tflops(flops: float, ms: Optional[float]) -> Optional[float]:
+    return None if not ms else flops / (ms * 1e-3) / 1e12
+
+
+def ratio(a: Optional[float], b: Optional[float]) -> Optional[float]:
+    return None if (a is None or not b) else a / b
+
+
+# ---------------------------------------------------------------------------------
+# Sections
+
+
+class ShapeRun:
+    """Everything measured on one shape: the input sets are made once and shared."""
+
+    def __init__(self, shape: Shape, opts, device, liteattn, report: Report, seed: int):
+        self.shape, self.opts, self.device, self.liteattn, self.report = shape, opts, device, liteattn, report
+        self.dtype = DTYPES[opts.dtype]
+        self.inputs = InputSets(shape, self.dtype, device, seed)
+        self.tile = tile_shape(liteattn, shape.head_dim, self.dtype)
+        b, h, s, d = shape
+        self.tiles_m = math.ceil(s / self.tile[0])
+        self.tiles_n = math.ceil(s / self.tile[1])
+        self.flops = 4.0 * b * h * s * s * d
+        self.check_heads = sorted({0, h - 1})
+        self.baselines: dict[str, Measured] = {}
+        # Why liteattn cannot run this shape at all (not built, no kernel for the head dim,
+        # not a Hopper GPU): said once per shape, then its cells just read n/a.
+        self.liteattn_reason = self.probe_liteattn()
+        self.liteattn_error = UNAVAILABLE if self.liteattn_reason else None
+
+    # -- helpers --------------------------------------------------------------------
+
+    def probe_liteattn(self) -> Optional[str]:
+        if self.liteattn is None:
+            return "liteattn failed to import"
+        out, error = self.output(liteattn_runner("liteattn", self.inputs))
+        del out
+        return error
+
+    def announce(self):
+        b, h, s, d = self.shape
+        print(f"\n== {self.shape.label()} {self.opts.dtype}: tile {self.tile}, Tm={self.tiles_m} "
+              f"Tn={self.tiles_n}, {self.inputs.count} input sets of "
+              f"{3 * b * h * s * d * 2 / 2**20:.0f} MiB")
+        if self.liteattn_reason:
+            print(f"   liteattn n/a here: {self.liteattn_reason}")
+            self.report.meta.setdefault("liteattn_unavailable", {})[self.shape.label()] = (
+                self.liteattn_reason)
+
+    def time(self, runner: Runner) -> Measured:
+        return measure(runner.call, self.inputs.count, self.opts, self.device, runner.context)
+
+    def output(self, runner: Runner) -> tuple[Optional[torch.Tensor], Optional[str]]:
+        try:
+            with runner.context():
+                out = runner.call(0)
+            synchronize(self.device)
+            return out, None
+        except Exception as error:
+            return None, describe(error)
+
+    def zero_mask(self) -> torch.Tensor:
+        words = math.ceil(self.tiles_n / 32)
+        b, h = self.shape.batch, self.shape.heads
+        return torch.zeros(b, h, self.tiles_m, words, dtype=torch.int32, device=self.device)
+
+    def liteattn_variant(self, variant: str) -> Runner:
+        """none, skip_in0, skip_out, both: liteattn with nothing skipped."""
+        skip_in = self.zero_mask() if variant in ("skip_in0", "both") else None
+        skip_out = self.zero_mask() if variant in ("skip_out", "both") else None
+        return liteattn_runner(f"liteattn[{variant}]", self.inputs, skip_in, skip_out,
+                               self.opts.threshold)
+
+    def baseline(self, variant: str) -> Measured:
+        if variant not in self.baselines:
+            if self.liteattn_error:
+                self.baselines[variant] = Measured(error=self.liteattn_error)
+            else:
+                self.baselines[variant] = self.time(self.liteattn_variant(variant))
+        return self.baselines[variant]
+
+    def check(self, label: str, runners: list[Runner], reference_name: Optional[str],
+              keep_tiles=None) -> dict[str, dict]:
+        """Relative L2 errors of each runner against `reference_name`'s output (whole
+        tensor) and against the float32 reference (two heads)."""
+        if self.opts.no_check:
+            return {}
+        runners = [r for r in runners if not (r.name.startswith("lite") and self.liteattn_error)]
+        ref32 = reference_heads(self.inputs, self.check_heads, keep_tiles, self.tile)
+        outputs = {r.name: (r,) + self.output(r) for r in runners}
+        peer = outputs.get(reference_name) if reference_name else None
+        peer_out = as_bhsd(peer[1], peer[0].layout) if peer and peer[1] is not None else None
+        results = {}
+        for name, (runner, out, error) in outputs.items():
+            entry = {"config": label, "backend": name}
+            if out is None:
+                entry["error"] = error
+            else:
+                entry["err_fp32"] = rel_err(heads_of(out, runner.layout, self.check_heads), ref32)
+                if peer_out is not None and name != reference_name:
+                    entry["err_vs_" + reference_name] = rel_err(as_bhsd(out, runner.layout), peer_out)
+            results[name] = entry
+            self.report.checks.append({"shape": self.shape.label(), **entry})
+        del outputs, peer, peer_out
+        return results
+
+    def print_checks(self, results: dict[str, dict], reference_name: Optional[str]):
+        for name, entry in results.items():
+            if "error" in entry:
+                print(f"    check {name:<22} n/a ({entry['error']})")
+                continue
+            parts = [f"vs fp32 {entry['err_fp32']:.2e}"]
+            key = "err_vs_" + (reference_name or "")
+            if key in entry:
+                parts.append(f"vs {reference_name} {entry[key]:.2e}")
+            worst = max(v for k, v in entry.items() if k.startswith("err"))
+            flag = "   <-- SUSPECT" if not worst <= SUSPECT_ERROR else ""
+            print(f"    check {name:<22} rel L2 err " + ", ".join(parts) + flag)
+
+    # -- dense ----------------------------------------------------------------------
+
+    def dense(self):
+        from torch.nn.attention import SDPBackend
+
+        runners = []
+        if not self.liteattn_error:
+            runners.append(liteattn_runner("liteattn", self.inputs, threshold=self.opts.threshold))
+        runners.append(sdpa_runner("sdpa_cudnn", self.inputs, SDPBackend.CUDNN_ATTENTION))
+        runners.append(sdpa_runner("sdpa_flash", self.inputs, SDPBackend.FLASH_ATTENTION))
+        if not self.opts.skip_flex:
+            runners.append(flex_runner("flex", self.inputs, None, self.opts.flex_autotune))
+
+        print(f"\n[dense] checks: {CHECK_HEADS_NOTE}")
+        self.print_checks(self.check("dense", runners, "sdpa_cudnn"), "sdpa_cudnn")
+
+        measured = {}
+        if self.liteattn_error:
+            measured["liteattn"] = Measured(error=self.liteattn_error)
+        for runner in runners:
+            measured[runner.name] = (self.baseline("none") if runner.name == "liteattn"
+                                     else self.time(runner))
+        if self.opts.skip_flex:
+            measured["flex"] = Measured(error="--skip-flex")
+
+        widths = [12, 10, 9, 9, 9, 9]
+        print_row(["backend", "median_ms", "min_ms", "max_ms", "TFLOP/s", "vs cuDNN"], widths)
+        cudnn_ms = measured["sdpa_cudnn"].ms
+        for name in ("liteattn", "sdpa_cudnn", "sdpa_flash", "flex"):
+            m = measured[name]
+            row = {"shape": self.shape.label(), "backend": name, **self.row_timing(m)}
+            row["tflops"] = tflops(self.flops, m.ms)
+            row["speed_vs_cudnn"] = ratio(cudnn_ms, m.ms)
+            self.report.dense.append(row)
+            if m.error:
+                print(f"{name:>12}  n/a ({m.error})")
+                continue
+            t = m.timing
+            print_row([name, f"{t.median_ms:.3f}", f"{t.min_ms:.3f}", f"{t.max_ms:.3f}",
+                       fmt(row["tflops"], ".1f"), fmt(row["speed_vs_cudnn"], ".3f")], widths)
+
+    @staticmethod
+    def row_timing(m: Measured) -> dict:
+        if m.error:
+            return {"error": m.error}
+        return {"median_ms": m.timing.median_ms, "min_ms": m.timing.min_ms,
+                "max_ms": m.timing.max_ms, "n": len(m.timing.times_ms),
+                "times_ms": m.timing.times_ms}
+
+    # -- overhead -------------------------------------------------------------------
+
+    def overhead(self):
+        print(f"\n[overhead] liteattn with nothing skipped (threshold {self.opts.threshold})")
+        widths = [10, 10, 9, 9, 10]
+        print_row(["variant", "median_ms", "min_ms", "max_ms", "overhead"], widths)
+        base = self.baseline("none").ms
+        for variant in ("none", "skip_in0", "skip_out", "both"):
+            m = self.baseline(variant)
+            over = None if (m.ms is None or not base) else m.ms / base - 1.0
+            self.report.overhead.append({"shape": self.shape.label(), "variant": variant,
+                                         **self.row_timing(m), "overhead": over})
+            if m.error:
+                print(f"{variant:>10}  n/a ({m.error})")
+                continue
+            t = m.timing
+            print_row([variant, f"{t.median_ms:.3f}", f"{t.min_ms:.3f}", f"{t.max_ms:.3f}",
+                       fmt(None if over is None else 100 * over, "+.1f") + "%"], widths)
+
+    # -- sparse ---------------------------------------------------------------------
+
+    def sparse(self, seed: int):
+        b, h, s, _ = self.shape
+        print("\n[sparse] eff = f * t(nothing skipped) / t(f), vs_flex = t(flex) / t(liteattn),"
+              " max_err: worst rel L2 err vs the masked fp32 reference")
+        t_none = self.baseline("none").ms
+        t_dec = self.baseline("skip_out").ms
+        widths = [7, 5, 6, 9, 9, 9, 6, 6, 8, 9, 8]
+        print_row(["mask", "keep", "actual", "lite_ms", "lite+dec", "flex_ms", "eff", "eff+d",
+                   "vs_flex", "vs_flex+d", "max_err"], widths)
+        for pattern in self.opts.mask:
+            for ki, keep in enumerate(self.opts.keep):
+                mask_seed = seed * 1000 + ki * 10 + DEFAULT_MASKS.index(pattern)
+                keep_tiles = make_keep_tiles(pattern, keep, b, h, self.tiles_m, self.tiles_n,
+                                             mask_seed)
+                actual = kept_fraction(keep_tiles, s, s, self.tile)
+                self.sparse_config(pattern, keep, actual, keep_tiles, t_none, t_dec, widths)
+
+    def sparse_config(self, pattern, keep, actual, keep_tiles, t_none, t_dec, widths):
+        label = f"{pattern} keep={keep:g}"
+        runners, errors = [], {}
+        if self.liteattn_error:
+            errors["lite"] = errors["lite_dec"] = self.liteattn_error
+        else:
+            try:
+                words = liteattn_words(self.liteattn, keep_tiles.to(self.device))
+                skip_out = torch.zeros_like(words)
+                runners.append(liteattn_runner("lite", self.inputs, words, None, self.opts.threshold))
+                runners.append(liteattn_runner("lite_dec", self.inputs, words, skip_out,
+                                               self.opts.threshold))
+            except Exception as error:
+                errors["lite"] = errors["lite_dec"] = describe(error)
+        if self.opts.skip_flex:
+            errors["flex"] = "--skip-flex"
+        else:
+            try:
+                block_mask = flex_block_mask(keep_tiles.to(self.device), self.shape.seqlen,
+                                             self.shape.seqlen, self.tile)
+                runners.append(flex_runner("flex", self.inputs, block_mask, self.opts.flex_autotune))
+            except Exception as error:
+                errors["flex"] = describe(error)
+
+        checks = self.check(label, runners, None, keep_tiles)
+        for entry in checks.values():
+            err = entry.get("err_fp32")
+            if "error" not in entry and not err <= SUSPECT_ERROR:
+                print(f"    check {label} {entry['backend']}: SUSPECT, rel L2 err vs masked "
+                      f"fp32 {err:.2e}")
+
+        measured = {name: Measured(error=e) for name, e in errors.items()}
+        for runner in runners:
+            measured[runner.name] = self.time(runner)
+        lite, lite_dec, flex = (measured[n].ms for n in ("lite", "lite_dec", "flex"))
+        row = {
+            "shape": self.shape.label(), "mask": pattern, "keep": keep, "keep_actual": actual,
+            "liteattn": self.row_timing(measured["lite"]),
+            "liteattn_decisions": self.row_timing(measured["lite_dec"]),
+            "flex": self.row_timing(measured["flex"]),
+            "skip_efficiency": ratio(None if t_none is None else actual * t_none, lite),
+            "skip_efficiency_decisions": ratio(None if t_dec is None else actual * t_dec, lite_dec),
+            "speedup_vs_flex": ratio(flex, lite),
+            "speedup_vs_flex_decisions": ratio(flex, lite_dec),
+            "err_fp32": {n: e.get("err_fp32") for n, e in checks.items()},
+        }
+        errs = [e for e in row["err_fp32"].values() if e is not None]
+        max_err = max(errs) if errs else None
+        self.report.sparse.append(row)
+        print_row([pattern, f"{keep:g}", f"{actual:.3f}", fmt(lite, ".3f"), fmt(lite_dec, ".3f"),
+                   fmt(flex, ".3f"), fmt(row["skip_efficiency"], ".3f"),
+                   fmt(row["skip_efficiency_decisions"], ".3f"),
+                   fmt(row["speedup_vs_flex"], ".2f"),
+                   fmt(row["speedup_vs_flex_decisions"], ".2f"),
+                   fmt(max_err, ".1e", "-")], widths)
+        for name, m in measured.items():
+            if m.error and m.error not in ("--skip-flex", UNAVAILABLE):
+                print(f"    {name}: n/a ({m.error})")
+
+
+def tile_shape(liteattn, head_dim: int, dtype: torch.dtype) -> tuple[int, int]:
+    if liteattn is not None:
+        return tuple(liteattn.tile_shape(head_dim, dtype))
+    return (128, 128)
+
+
+# ---------------------------------------------------------------------------------
+# Markdown
+
+
+def markdown(report: Report) -> str:
+    m = report.meta
+    lines = [
+        f"### {m['date']} · {m['device']} · {m['dtype']}",
+        "",
+        f"torch {m['torch']}, cuDNN {m['cudnn']}, liteattn {m['liteattn']}. "
+        f"Median of up to {m['repeats']} calls after {m['warmup']} warm-up, inputs rotated "
+        f"past 2x L2.",
+        "",
+        f"`{m['command']}`",
+        "",
+    ]
+    if report.dense:
+        lines += ["Dense, TFLOP/s (4·B·H·S²·D / median time):", "",
+                  "| shape | liteattn | cuDNN | flash | Flex | liteattn / cuDNN |",
+                  "|---|---:|---:|---:|---:|---:|"]
+        by_shape: dict[str, dict] = {}
+        for row in report.dense:
+            by_shape.setdefault(row["shape"], {})[row["backend"]] = row
+        for shape, rows in by_shape.items():
+            cells = [fmt(rows.get(n, {}).get("tflops"), ".1f")
+                     for n in ("liteattn", "sdpa_cudnn", "sdpa_flash", "flex")]
+            lite = rows.get("liteattn", {}).get("median_ms")
+            cudnn = rows.get("sdpa_cudnn", {}).get("median_ms")
+            lines.append(f"| {shape} | " + " | ".join(cells) + f" | {fmt(ratio(cudnn, lite), '.3f')} |")
+        lines.append("")
+    if report.sparse:
+        lines += ["Sparse (eff = f·t(nothing skipped)/t(f), target ≥ 0.95 for f ≥ 0.25; "
+                  "vs Flex = t(Flex)/t(liteattn), target ≥ 1.5):", "",
+                  "| shape | mask | keep | actual | liteattn ms | +decisions ms | Flex ms "
+                  "| eff | eff +dec | vs Flex | vs Flex +dec |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for r in report.sparse:
+            lines.append(
+                f"| {r['shape']} | {r['mask']} | {r['keep']:g} | {r['keep_actual']:.3f} | "
+                f"{fmt(r['liteattn'].get('median_ms'), '.3f')} | "
+                f"{fmt(r['liteattn_decisions'].get('median_ms'), '.3f')} | "
+                f"{fmt(r['flex'].get('median_ms'), '.3f')} | "
+                f"{fmt(r['skip_efficiency'], '.3f')} | {fmt(r['skip_efficiency_decisions'], '.3f')} | "
+                f"{fmt(r['speedup_vs_flex'], '.2f')} | {fmt(r['speedup_vs_flex_decisions'], '.2f')} |")
+        lines.append("")
+    if report.overhead:
+        lines += ["Nothing skipped, liteattn variants (ms, overhead vs no mask):", "",
+                  "| shape | none | skip_in = 0 | skip_out | both |", "|---|---:|---:|---:|---:|"]
+        by_shape = {}
+        for row in report.overhead:
+            by_shape.setdefault(row["shape"], {})[row["variant"]] = row
+        for shape, rows in by_shape.items():
+            cells = []
+            for v in ("none", "skip_in0", "skip_out", "both"):
+                r = rows.get(v, {})
+                ms = fmt(r.get("median_ms"), ".3f")
+                over = r.get("overhead")
+                cells.append(ms if v == "none" or over is None else f"{ms} ({100 * over:+.1f}%)")
+            lines.append(f"| {shape} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------
+
+
+def import_liteattn():
+    try:
+        import liteattn  # noqa: F401  registers torch.ops.liteattn.forward
+
+        return liteattn, None
+    except Exception as error:
+        return None, describe(error)
+
+
+def main(argv=None) -> int:
+    args = resolve_options(build_parser().parse_args(argv))
+    device = torch.device(args.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        print("compare.py: no CUDA device; use --device cpu for a smoke test", file=sys.stderr)
+        return 2
+    if device.type == "cuda" and device.index is not None:
+        torch.cuda.set_device(device)
+    # One compiled Flex graph per (shape, dense or masked): lift the recompile limit.
+    for name in ("cache_size_limit", "recompile_limit", "accumulated_cache_size_limit"):
+        if hasattr(torch._dynamo.config, name):
+            setattr(torch._dynamo.config, name, max(256, getattr(torch._dynamo.config, name)))
+
+    liteattn, liteattn_error = import_liteattn()
+    device_name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
+    meta = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "device": device_name,
+        "l2_bytes": l2_bytes(device),
+        "torch": torch.__version__,
+        "cudnn": torch.backends.cudnn.version() if device.type == "cuda" else None,
+        "liteattn": getattr(liteattn, "__version__", None) if liteattn else f"n/a ({liteattn_error})",
+        "dtype": args.dtype,
+        "threshold": args.threshold,
+        "repeats": args.repeats,
+        "warmup": args.warmup,
+        "max_seconds": args.max_seconds,
+        "command": shlex.join([sys.executable.rsplit("/", 1)[-1]] + sys.argv),
+    }
+    report = Report(meta=meta)
+    print(f"{device_name}, torch {meta['torch']}, cuDNN {meta['cudnn']}, L2 "
+          f"{meta['l2_bytes'] / 2**20:.0f} MiB, liteattn {meta['liteattn']}")
+
+    dense_shapes = args.shapes if ("dense" in args.sections or "overhead" in args.sections) else []
+    sparse_shapes = args.sparse_shapes if "sparse" in args.sections else []
+    ordered = list(dict.fromkeys(list(dense_shapes) + list(sparse_shapes)))
+    with torch.no_grad():
+        for index, shape in enumerate(ordered):
+            seed = args.seed * 7919 + index
+            try:
+                run = ShapeRun(shape, args, device, liteattn, report, seed)
+            except Exception as error:
+                print(f"\n== {shape.label()}: cannot set up inputs: {describe(error)}")
+                continue
+            run.announce()
+            if shape in dense_shapes and "dense" in args.sections:
+                run.dense()
+            if shape in dense_shapes and "overhead" in args.sections:
+                run.overhead()
+            if shape in sparse_shapes:
+                run.sparse(seed)
+            del run
+            if device.type == "cuda":
+                torch.cuda.empty_cache()
+
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(asdict(report), f, indent=1)
+        print(f"\nwrote {args.json}")
+    if args.md:
+        with open(args.md, "a") as f:
+            f.write("\n" + markdown(report))
+        print(f"appended tables to {args.md}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

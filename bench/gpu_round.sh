@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# One whole round on a lent Hopper machine: build, GPU tests, sanitizers, benchmarks.
+# Results land under $OUT (default ./gpu_out). Stages run in the order given:
+#   bash bench/gpu_round.sh build test sanitize bench
+# Expects the nvidia-cutlass wheel in .whl/ (no network there) or CUTLASS_DIR set.
+set -uo pipefail
+OUT=${OUT:-$PWD/gpu_out}
+mkdir -p "$OUT"
+export PYTHONUNBUFFERED=1
+export PYTHONPATH=$PWD/python:$PWD/tests${PYTHONPATH:+:$PYTHONPATH}
+status=0
+
+stage_build() {
+  if [ -z "${CUTLASS_DIR:-}" ]; then
+    python3 -m zipfile -e .whl/nvidia_cutlass-*.whl /tmp/cutlass_whl >/dev/null || return 1
+    export CUTLASS_DIR=/tmp/cutlass_whl/cutlass_library/source
+  fi
+  local t0=$SECONDS
+  cmake -S . -B build/dev -G Ninja -DCMAKE_BUILD_TYPE=Release -DCUTLASS_DIR="$CUTLASS_DIR" \
+    -DPython3_EXECUTABLE="$(command -v python3)" -Dpybind11_DIR="$(python3 -m pybind11 --cmakedir)" \
+    >"$OUT/cmake.log" 2>&1 || { tail -30 "$OUT/cmake.log"; return 1; }
+  cmake --build build/dev -j 16 -- -v >"$OUT/build.log" 2>&1 || { grep -B2 -A12 "error" "$OUT/build.log" | head -80; return 1; }
+  cp build/dev/cpp/_C*.so python/liteattn/
+  grep -A3 "Compiling entry function" "$OUT/build.log" | grep -E "entry|registers|spill|stack" | sed 's/_ZN8liteattn10fwd_kernelINS_15FwdKernelTraitsIN7cutlass//' >"$OUT/ptxas.txt"
+  cat "$OUT/ptxas.txt"
+  echo "build: $((SECONDS - t0)) s"
+  python3 -c "import liteattn, torch; print('kernels:', liteattn.has_cuda_kernels(), torch.cuda.get_device_name())"
+}
+
+stage_test() {
+  timeout 900 python3 -m pytest tests -q -x -m gpu -p no:cacheprovider --durations=10 2>&1 | tee "$OUT/gpu_tests.log" | tail -40
+  return ${PIPESTATUS[0]}
+}
+
+stage_cputest() {
+  timeout 600 python3 -m pytest tests -q -m "not gpu" -p no:cacheprovider 2>&1 | tail -5
+}
+
+stage_sanitize() {
+  for tool in memcheck racecheck synccheck; do
+    echo "== compute-sanitizer $tool"
+    timeout 400 compute-sanitizer --tool "$tool" --error-exitcode 9 python3 bench/sanitize_shapes.py \
+      >"$OUT/sanitize_$tool.log" 2>&1
+    local rc=$?
+    tail -4 "$OUT/sanitize_$tool.log"
+    [ $rc -eq 0 ] || { echo "$tool failed rc=$rc"; status=1; }
+  done
+}
+
+stage_bench() {
+  timeout 900 python3 bench/compare.py --json "$OUT/compare.json" --md "$OUT/compare.md" ${BENCH_ARGS:-} 2>&1 | tee "$OUT/compare.log" | tail -60
+}
+
+stage_microbench() {
+  timeout 300 ./build/dev/bench/liteattn_bench ${MICRO_ARGS:---shapes 1x40x32760x128,1x48x17776x64} \
+    --json "$OUT/micro.json" 2>&1 | tee "$OUT/micro.log" | tail -30
+}
+
+stage_trajectory() {
+  timeout 900 python3 bench/trajectory.py --out "$OUT/trajectory" ${TRAJ_ARGS:-} 2>&1 | tee "$OUT/trajectory.log" | tail -40
+}
+
+for stage in "$@"; do
+  echo "=== stage $stage ($(date -u +%H:%M:%S))"
+  "stage_$stage" || { echo "stage $stage FAILED"; status=1; [ "$stage" = build ] && exit 1; }
+done
+exit $status

@@ -1,0 +1,142 @@
+"""The Hopper kernel with skip masks: skipping, decisions, propagation (GPU only)."""
+
+import math
+
+import pytest
+import torch
+
+from kernel_utils import assert_close_attention, kernel_forward, random_qkv, reference64
+from liteattn import reference, skipmask, tiles
+
+pytestmark = pytest.mark.gpu
+
+DTYPES = [torch.bfloat16, torch.float16]
+HEAD_DIMS = [64, 128]
+
+
+def random_mask(batch, heads, seqlen_q, seqlen_k, head_dim, dtype, keep):
+    grid = tiles.tile_grid(seqlen_q, seqlen_k, head_dim, dtype)
+    skip = torch.rand(batch, heads, grid.num_query_tiles, grid.num_key_tiles, device="cuda") >= keep
+    return skipmask.tiles_to_words(skip).contiguous(), grid
+
+
+def clustered_qkv(seqlen, heads, head_dim, dtype, clusters=8, spread=3.0):
+    """Video-like locality: tokens in contiguous runs share a direction, so each query
+    block attends mostly to its own run and many tiles become negligible."""
+    centers = torch.randn(heads, clusters, head_dim, device="cuda")
+    assign = torch.arange(seqlen, device="cuda") * clusters // seqlen
+    base = centers[:, assign].transpose(0, 1) * spread  # [S, H, D]
+    q = (base + torch.randn_like(base)).unsqueeze(0).to(dtype)
+    k = (base + torch.randn_like(base)).unsqueeze(0).to(dtype)
+    v = torch.randn_like(base).unsqueeze(0).to(dtype)
+    return q, k, v
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("head_dim", HEAD_DIMS)
+@pytest.mark.parametrize("keep", [0.9, 0.5, 0.1, 0.0])
+@pytest.mark.parametrize("seqlen_q,seqlen_k,heads_q,heads_kv", [(1000, 3000, 4, 2), (129, 4097, 2, 2)])
+def test_skip_in_matches_reference(dtype, head_dim, keep, seqlen_q, seqlen_k, heads_q, heads_kv):
+    q, k, v = random_qkv(2, seqlen_q, seqlen_k, heads_q, heads_kv, head_dim, dtype)
+    skip_in, _ = random_mask(2, heads_q, seqlen_q, seqlen_k, head_dim, dtype, keep)
+    out, lse, _ = kernel_forward(q, k, v, skip_in=skip_in)
+    ref_out, ref_lse = reference64(q, k, v, skip_in=skip_in)
+    assert_close_attention(out, lse, ref_out, ref_lse)
+
+
+def test_all_skipped_rows_give_zero_and_minus_inf():
+    q, k, v = random_qkv(1, 300, 1000, 2, 2, 128, torch.bfloat16)
+    skip_in, grid = random_mask(1, 2, 300, 1000, 128, torch.bfloat16, keep=0.5)
+    tiles_view = skipmask.words_to_tiles(skip_in, grid.num_key_tiles)
+    tiles_view[0, 1, 1] = True  # query tile 1 of head 1 computes nothing
+    skip_in = skipmask.tiles_to_words(tiles_view).contiguous()
+    out, lse, _ = kernel_forward(q, k, v, skip_in=skip_in)
+    bm = tiles.tile_shape(128, torch.bfloat16)[0]
+    rows = slice(bm, min(2 * bm, 300))
+    assert torch.equal(out[0, rows, 1], torch.zeros_like(out[0, rows, 1]))
+    assert torch.isinf(lse[0, 1, rows]).all() and (lse[0, 1, rows] < 0).all()
+    ref_out, ref_lse = reference64(q, k, v, skip_in=skip_in)
+    assert_close_attention(out, lse, ref_out, ref_lse)
+
+
+def decision_agreement(q, k, v, skip_in, threshold, must_compute=None):
+    out, lse, skip_out = kernel_forward(q, k, v, skip_in=skip_in, decide=True,
+                                        threshold=threshold, must_compute=must_compute)
+    ref_skip = torch.empty_like(skip_out)
+    ref_out, ref_lse = reference64(q, k, v, skip_in=skip_in, skip_out=ref_skip,
+                                   threshold=threshold, must_compute=must_compute)
+    assert_close_attention(out, lse, ref_out, ref_lse)
+    grid = tiles.tile_grid(q.shape[1], k.shape[1], q.shape[3], q.dtype)
+    # Padding bits must be written as zero: words_to_tiles drops them, so compare words
+    # after re-packing too.
+    assert torch.equal(skipmask.tiles_to_words(skipmask.words_to_tiles(skip_out, grid.num_key_tiles)),
+                       skip_out), "skip_out has bits set past the last key tile (unwritten word?)"
+    got = skipmask.words_to_tiles(skip_out, grid.num_key_tiles)
+    want = skipmask.words_to_tiles(ref_skip, grid.num_key_tiles)
+    _, margin = reference.reference_decisions(q, k, v, skip_in, threshold,
+                                              compute_dtype=torch.float64)
+    decidable = margin.abs() > 1e-3
+    disagree = (got != want) & decidable
+    assert not disagree.any(), f"{int(disagree.sum())} decidable tiles disagree"
+    rate = ((got == want) | ~decidable).float().mean().item()
+    return got, want, rate, skip_out
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("head_dim", HEAD_DIMS)
+@pytest.mark.parametrize("threshold", [-3.0, -8.0, -15.0])
+def test_decisions_match_reference(dtype, head_dim, threshold):
+    q, k, v = clustered_qkv(4000, 4, head_dim, dtype)
+    got, want, rate, _ = decision_agreement(q, k, v, None, threshold)
+    assert want.any() or threshold < -10, "inputs were meant to produce real sparsity"
+    print(f"decision agreement {rate:.5f}, marked {want.float().mean().item():.3f}")
+
+
+def test_decisions_with_skip_in_and_must_compute():
+    q, k, v = clustered_qkv(5000, 2, 128, torch.bfloat16)
+    skip_in, grid = random_mask(1, 2, 5000, 5000, 128, torch.bfloat16, keep=0.7)
+    must = skipmask.must_compute_from_ranges([(0, 300), (4500, 5000)], 5000, 128,
+                                             torch.bfloat16, device="cuda")
+    got, want, rate, skip_out = decision_agreement(q, k, v, skip_in, -5.0, must_compute=must)
+    protected = skipmask.words_to_tiles(must, grid.num_key_tiles)
+    assert not (got & protected).any(), "a must_compute tile was marked"
+    skipped_before = skipmask.words_to_tiles(skip_in, grid.num_key_tiles) & ~protected
+    assert (got | ~skipped_before).all(), "a skip_in bit did not propagate"
+
+
+def test_threshold_minus_inf_marks_nothing():
+    q, k, v = clustered_qkv(3000, 2, 64, torch.bfloat16)
+    _, _, skip_out = kernel_forward(q, k, v, decide=True, threshold=-math.inf)
+    assert not skip_out.any()
+
+
+def test_multi_step_masks_only_grow():
+    q, k, v = clustered_qkv(6000, 2, 128, torch.bfloat16)
+    skip = None
+    previous = None
+    for step in range(4):
+        drift = 0.05 * torch.randn_like(q.float())
+        q = (q.float() + drift).to(q.dtype)
+        out, lse, skip_out = kernel_forward(q, k, v, skip_in=skip, decide=True, threshold=-6.0)
+        ref_out, ref_lse = reference64(q, k, v, skip_in=skip)
+        assert_close_attention(out, lse, ref_out, ref_lse)
+        grid = tiles.tile_grid(6000, 6000, 128, torch.bfloat16)
+        now = skipmask.words_to_tiles(skip_out, grid.num_key_tiles)
+        if previous is not None:
+            assert (now | ~previous).all(), f"step {step}: a skipped tile came back"
+        previous = now
+        skip = skip_out
+    assert previous.float().mean() > 0.1, "the trajectory produced almost no sparsity"
+
+
+@pytest.mark.parametrize("skip_kind", ["none", "in"])
+def test_all_four_combinations(skip_kind):
+    q, k, v = random_qkv(1, 700, 2100, 2, 1, 64, torch.float16)
+    skip_in = None
+    if skip_kind == "in":
+        skip_in, _ = random_mask(1, 2, 700, 2100, 64, torch.float16, keep=0.6)
+    for decide in (False, True):
+        out, lse, skip_out = kernel_forward(q, k, v, skip_in=skip_in, decide=decide, threshold=-4.0)
+        ref_out, ref_lse = reference64(q, k, v, skip_in=skip_in)
+        assert_close_attention(out, lse, ref_out, ref_lse)
+        assert (skip_out is not None) == decide
