@@ -520,8 +520,9 @@ class ShapeBench {
     out_ = std::make_unique<DeviceBuffer>(q_elems * elem);
     lse_ = std::make_unique<DeviceBuffer>(size_t(shape_.batch) * shape_.heads * shape_.seqlen *
                                           sizeof(float));
-    tile_counter_ = std::make_unique<DeviceBuffer>(sizeof(int32_t));
-    CUDA_CHECK(cudaMemsetAsync(tile_counter_->as<void>(), 0, sizeof(int32_t), stream_));
+    // Sized for the largest need (skip_in given): counter + heaviest-first tile order.
+    workspace_ints_ = 1 + int64_t(shape_.batch) * shape_.heads * geometry_.tiles_m;
+    workspace_ = std::make_unique<DeviceBuffer>(size_t(workspace_ints_) * sizeof(int32_t));
     if (opt_.decisions) {
       skip_out_ = std::make_unique<DeviceBuffer>(size_t(shape_.batch) * shape_.heads *
                                                  geometry_.tiles_m * geometry_.words *
@@ -556,7 +557,8 @@ class ShapeBench {
     p.dtype = opt_.dtype;
     p.softmax_scale = float(1.0 / std::sqrt(double(shape_.head_dim)));
     p.threshold = opt_.threshold;
-    p.tile_counter = tile_counter_->as<int32_t>();
+    p.workspace = workspace_->as<int32_t>();
+    p.workspace_ints = workspace_ints_;
     return p;
   }
 
@@ -567,7 +569,8 @@ class ShapeBench {
   MaskGeometry geometry_{0, 0, 0};
   cudaStream_t stream_ = nullptr;
   Inputs inputs_;
-  std::unique_ptr<DeviceBuffer> out_, lse_, tile_counter_, skip_out_;
+  std::unique_ptr<DeviceBuffer> out_, lse_, workspace_, skip_out_;
+  int64_t workspace_ints_ = 0;
 };
 
 // ---------------------------------------------------------------------------------

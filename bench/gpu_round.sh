@@ -16,12 +16,12 @@ stage_build() {
     export CUTLASS_DIR=/tmp/cutlass_whl/cutlass_library/source
   fi
   local t0=$SECONDS
-  cmake -S . -B build/dev -G Ninja -DCMAKE_BUILD_TYPE=Release -DCUTLASS_DIR="$CUTLASS_DIR" \
+  cmake -S . -B build/dev -G Ninja -DCMAKE_BUILD_TYPE=Release -DCUTLASS_DIR="$CUTLASS_DIR" -DCMAKE_CUDA_FLAGS=-Xptxas=-v \
     -DPython3_EXECUTABLE="$(command -v python3)" -Dpybind11_DIR="$(python3 -m pybind11 --cmakedir)" \
     >"$OUT/cmake.log" 2>&1 || { tail -30 "$OUT/cmake.log"; return 1; }
   cmake --build build/dev -j 16 -- -v >"$OUT/build.log" 2>&1 || { grep -B2 -A12 "error" "$OUT/build.log" | head -80; return 1; }
   cp build/dev/cpp/_C*.so python/liteattn/
-  grep -A3 "Compiling entry function" "$OUT/build.log" | grep -E "entry|registers|spill|stack" | sed 's/_ZN8liteattn10fwd_kernelINS_15FwdKernelTraitsIN7cutlass//' >"$OUT/ptxas.txt"
+  grep -E "Compiling entry|registers|spill" "$OUT/build.log" | grep -v bench >"$OUT/ptxas.txt"
   cat "$OUT/ptxas.txt"
   echo "build: $((SECONDS - t0)) s"
   python3 -c "import liteattn, torch; print('kernels:', liteattn.has_cuda_kernels(), torch.cuda.get_device_name())"

@@ -45,7 +45,7 @@ void forward(uint64_t q, uint64_t k, uint64_t v, uint64_t out, uint64_t lse, Str
              Strides k_strides, Strides v_strides, Strides o_strides, int batch, int seqlen_q,
              int seqlen_k, int heads_q, int heads_kv, int head_dim, std::string const& dtype,
              float softmax_scale, uint64_t skip_in, uint64_t skip_out, uint64_t must_compute,
-             float threshold, uint64_t tile_counter, uint64_t stream) {
+             float threshold, uint64_t workspace, int64_t workspace_ints, uint64_t stream) {
   liteattn::FwdParams p;
   p.q = as_ptr<const void>(q);
   p.k = as_ptr<const void>(k);
@@ -68,7 +68,8 @@ void forward(uint64_t q, uint64_t k, uint64_t v, uint64_t out, uint64_t lse, Str
   p.skip_out = as_ptr<int32_t>(skip_out);
   p.must_compute = as_ptr<const int32_t>(must_compute);
   p.threshold = threshold;
-  p.tile_counter = as_ptr<int32_t>(tile_counter);
+  p.workspace = as_ptr<int32_t>(workspace);
+  p.workspace_ints = workspace_ints;
   liteattn::run_fwd(p, reinterpret_cast<cudaStream_t>(static_cast<uintptr_t>(stream)));
 }
 #endif
@@ -82,6 +83,23 @@ PYBIND11_MODULE(_C, m) {
 #if LITEATTN_WITH_KERNELS
   m.attr("has_kernels") = true;
   m.def("compiled_head_dims", &liteattn::compiled_head_dims);
+  m.def(
+      "workspace_ints",
+      [](int batch, int seqlen_q, int heads_q, int head_dim, std::string const& dtype,
+         bool has_skip_in) {
+        liteattn::FwdParams p;
+        p.batch = batch;
+        p.seqlen_q = seqlen_q;
+        p.heads_q = heads_q;
+        p.head_dim = head_dim;
+        p.dtype = parse_dtype(dtype);
+        static int32_t const marker = 0;
+        p.skip_in = has_skip_in ? &marker : nullptr;
+        return liteattn::fwd_workspace_ints(p);
+      },
+      py::arg("batch"), py::arg("seqlen_q"), py::arg("heads_q"), py::arg("head_dim"),
+      py::arg("dtype"), py::arg("has_skip_in"),
+      "int32 elements of scratch one forward call needs (its `workspace` argument)");
   m.def("compiled_archs", []() {
     std::vector<std::string> archs;
     for (const char* a : liteattn::compiled_archs()) archs.emplace_back(a);
@@ -92,7 +110,7 @@ PYBIND11_MODULE(_C, m) {
         py::arg("v_strides"), py::arg("o_strides"), py::arg("batch"), py::arg("seqlen_q"),
         py::arg("seqlen_k"), py::arg("heads_q"), py::arg("heads_kv"), py::arg("head_dim"),
         py::arg("dtype"), py::arg("softmax_scale"), py::arg("skip_in"), py::arg("skip_out"),
-        py::arg("must_compute"), py::arg("threshold"), py::arg("tile_counter"),
+        py::arg("must_compute"), py::arg("threshold"), py::arg("workspace"), py::arg("workspace_ints"),
         py::arg("stream"), py::call_guard<py::gil_scoped_release>());
 #else
   m.attr("has_kernels") = false;

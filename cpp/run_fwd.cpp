@@ -52,7 +52,12 @@ void check_params(FwdParams const& p) {
   check_aligned("v", p.v);
   check_aligned("out", p.out);
   if (p.lse == nullptr) throw std::invalid_argument("liteattn: lse is null");
-  if (p.tile_counter == nullptr) throw std::invalid_argument("liteattn: tile_counter is null");
+  if (p.workspace == nullptr) throw std::invalid_argument("liteattn: workspace is null");
+  if (p.workspace_ints < fwd_workspace_ints(p)) {
+    throw std::invalid_argument("liteattn: workspace has " + std::to_string(p.workspace_ints) +
+                                " int32s, these parameters need " +
+                                std::to_string(fwd_workspace_ints(p)));
+  }
   for (auto [name, stride] : {std::pair<const char*, int64_t>{"q_batch_stride", p.q_batch_stride},
                               {"q_row_stride", p.q_row_stride}, {"q_head_stride", p.q_head_stride},
                               {"k_batch_stride", p.k_batch_stride}, {"k_row_stride", p.k_row_stride},
@@ -102,6 +107,17 @@ void run_fwd(FwdParams const& params, cudaStream_t stream) {
   } else {
     dispatch_head_dim<DType::kFP16>(params, stream);
   }
+}
+
+int64_t fwd_workspace_ints(FwdParams const& p) {
+  TileShape shape{};
+  if (!tile_shape_for(p.head_dim, p.dtype, &shape)) {
+    throw std::invalid_argument("liteattn: head_dim=" + std::to_string(p.head_dim) +
+                                " has no tile shape");
+  }
+  int64_t const num_m_blocks = (p.seqlen_q + shape.block_m - 1) / shape.block_m;
+  // [0]: the scheduler's tile counter; then the heaviest-first order when skipping.
+  return 1 + (p.skip_in != nullptr ? int64_t(p.batch) * p.heads_q * num_m_blocks : 0);
 }
 
 std::vector<int> compiled_head_dims() {

@@ -45,7 +45,9 @@ def kernel_forward(q, k, v, *, skip_in=None, decide=False, threshold=-10.0,
     if decide:
         skip_out = torch.full((batch, heads_q, grid.num_query_tiles, grid.num_words), MASK_POISON,
                               dtype=torch.int32, device=q.device)
-    counter = torch.empty(1, dtype=torch.int32, device=q.device)
+    workspace_ints = _C.workspace_ints(batch, seqlen_q, heads_q, head_dim,
+                                       tiles._dtype_name(q.dtype), skip_in is not None)
+    workspace = torch.empty(workspace_ints, dtype=torch.int32, device=q.device)
     addr = lambda t: 0 if t is None else t.data_ptr()  # noqa: E731
     _C.forward(q=q.data_ptr(), k=k.data_ptr(), v=v.data_ptr(), out=out.data_ptr(),
                lse=lse.data_ptr(), q_strides=kernel_strides(q), k_strides=kernel_strides(k),
@@ -53,7 +55,7 @@ def kernel_forward(q, k, v, *, skip_in=None, decide=False, threshold=-10.0,
                seqlen_q=seqlen_q, seqlen_k=seqlen_k, heads_q=heads_q, heads_kv=heads_kv,
                head_dim=head_dim, dtype=tiles._dtype_name(q.dtype), softmax_scale=scale,
                skip_in=addr(skip_in), skip_out=addr(skip_out), must_compute=addr(must_compute),
-               threshold=threshold, tile_counter=counter.data_ptr(),
+               threshold=threshold, workspace=workspace.data_ptr(), workspace_ints=workspace_ints,
                stream=torch.cuda.current_stream().cuda_stream)
     torch.cuda.synchronize()
     return out, lse, skip_out

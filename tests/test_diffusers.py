@@ -42,10 +42,11 @@ def tiny_wan(dtype=torch.float32, layers=2, head_dim=64):
         num_layers=layers,
         rope_max_seq_len=64,
     )
-    return model.to(dtype).eval()
+    # Casting a float32 model to float32 would only log diffusers' keep-in-fp32 warning.
+    return (model if dtype == torch.float32 else model.to(dtype)).eval()
 
 
-def make_local(model, gain=5.0):
+def make_local(model, gain=7.0):
     """Give the self-attention of a random Wan model the locality of a trained one: q and
     k mostly a shared constant that RoPE rotates by position, so each token attends to its
     space-time neighbourhood and far key tiles become negligible."""
@@ -137,7 +138,7 @@ def test_wan_routes_only_self_attention(seed):
 
 def test_wan_masks_grow_monotonically_per_branch(seed):
     model = make_local(tiny_wan())
-    layers = lite_diffusers.enable(model, threshold=-6.0)
+    layers = lite_diffusers.enable(model, threshold=-5.0)
     snapshots = []
 
     def record(step):
@@ -167,7 +168,7 @@ def test_second_generation_starts_from_empty_masks(seed, context):
     """Without the pipeline's reset: a branch's step index going back, or the timestep
     going back up, starts a new generation."""
     model = make_local(tiny_wan(layers=1))
-    lite = lite_diffusers.enable(model, threshold=-6.0)["blocks.0.attn1"]
+    lite = lite_diffusers.enable(model, threshold=-5.0)["blocks.0.attn1"]
     prompt, negative = torch.randn(1, 8, 32), torch.randn(1, 8, 32)
     generate(model, latents(), 3, prompt, negative, context=context, pipeline_reset=False)
     branch = "default" if context is None else "cond"
@@ -185,7 +186,7 @@ def test_second_generation_starts_from_empty_masks(seed, context):
 
 def test_pipeline_reset_applies_at_the_next_call(seed):
     model = make_local(tiny_wan(layers=1))
-    lite = lite_diffusers.enable(model, threshold=-6.0)["blocks.0.attn1"]
+    lite = lite_diffusers.enable(model, threshold=-5.0)["blocks.0.attn1"]
     generate(model, latents(), 3, torch.randn(1, 8, 32), torch.randn(1, 8, 32), pipeline_reset=True)
     # The finished generation stays readable after the pipeline's reset...
     assert len(lite.history("cond")) == 3 and lite.skipped_fraction("cond") > 0
@@ -197,7 +198,7 @@ def test_pipeline_reset_applies_at_the_next_call(seed):
 
 def test_manual_reset(seed):
     model = make_local(tiny_wan(layers=1))
-    layers = lite_diffusers.enable(model, threshold=-6.0)
+    layers = lite_diffusers.enable(model, threshold=-5.0)
     generate(model, latents(), 2, torch.randn(1, 8, 32), torch.randn(1, 8, 32))
     lite_diffusers.reset(model)
     lite = layers["blocks.0.attn1"]
@@ -210,7 +211,7 @@ def test_disable_restores_stock_processors(seed):
     before = stock_processors(model)
     with torch.no_grad():
         ref = model(x, t, prompt).sample
-    lite_diffusers.enable(model, threshold=-6.0)
+    lite_diffusers.enable(model, threshold=-5.0)
     lite_diffusers.enable(model, threshold=-8.0)  # enabling twice replaces, never wraps
     generate(model, latents(), 2, prompt, torch.randn(1, 8, 32))
     lite_diffusers.disable(model)

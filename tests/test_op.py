@@ -309,6 +309,10 @@ class _RecordingBinding:
     def compiled_archs():
         return ["sm_90a"]
 
+    @staticmethod
+    def workspace_ints(batch, seqlen_q, heads_q, head_dim, dtype, has_skip_in):
+        return 1 + (batch * heads_q * -(-seqlen_q // 128) if has_skip_in else 0)
+
     def forward(self, **kwargs):
         self.calls.append(kwargs)
 
@@ -349,7 +353,8 @@ def test_cuda_call_passes_the_binding_contract(recording_binding):
     assert recorded.pop("skip_out") == skip_out.data_ptr()
     assert recorded.pop("must_compute") == 0
     assert recorded.pop("stream") == stream.cuda_stream
-    assert recorded.pop("tile_counter") != 0
+    assert recorded.pop("workspace") != 0
+    assert recorded.pop("workspace_ints") == 1 + 2 * 4 * 2  # counter + one slot per tile
     assert recorded.pop("softmax_scale") == pytest.approx(1 / math.sqrt(128))
     assert recorded == dict(batch=2, seqlen_q=200, seqlen_k=300, heads_q=4, heads_kv=2,
                             head_dim=128, dtype="fp16", threshold=-6.0)

@@ -50,14 +50,20 @@ struct FwdParams {
   const int32_t* must_compute = nullptr;
   float threshold = -10.f;
 
-  // One int32 of device memory that the launch resets (cudaMemsetAsync) and the
-  // persistent scheduler counts tiles with. Required.
-  int32_t* tile_counter = nullptr;
+  // Device scratch of fwd_workspace_ints(params) int32s, owned by the caller (torch
+  // allocates it in the op): the persistent scheduler's tile counter, which the launch
+  // resets on the stream, and, when skip_in is given, the heaviest-first tile order.
+  int32_t* workspace = nullptr;
+  int64_t workspace_ints = 0;  // its size, checked against fwd_workspace_ints
 };
 
 // Launches on `stream`; never synchronises. Throws std::invalid_argument for
 // parameters the kernel cannot take and std::runtime_error for CUDA failures.
 void run_fwd(const FwdParams& params, cudaStream_t stream);
+
+// Size of FwdParams::workspace in int32 elements for these parameters (pointers unused
+// except whether skip_in is set).
+int64_t fwd_workspace_ints(FwdParams const& params);
 
 // The tile shape compiled for (head_dim, dtype); throws std::invalid_argument when
 // that combination was not built.

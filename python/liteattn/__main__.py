@@ -129,8 +129,9 @@ class _Timer:
 class _Progress:
     """A one-line progress bar on stderr."""
 
-    def __init__(self, total: int, width: int = 30, stream=sys.stderr) -> None:
-        self.total, self.width, self.stream = total, width, stream
+    def __init__(self, total: int, width: int = 30, stream=None) -> None:
+        self.total, self.width = total, width
+        self.stream = sys.stderr if stream is None else stream
         self.t0 = time.perf_counter()
 
     def clear(self) -> None:
@@ -153,7 +154,8 @@ def default_device() -> str:
     return "cuda" if torch.cuda.is_available() and has_cuda_kernels() else "cpu"
 
 
-def run_demo(args: argparse.Namespace, out=sys.stdout) -> list[StepResult]:
+def run_demo(args: argparse.Namespace, out=None) -> list[StepResult]:
+    out = sys.stdout if out is None else out
     device = torch.device(args.device or default_device())
     defaults = GPU_SIZE if device.type == "cuda" else CPU_SIZE
     frames, height, width, heads, head_dim, steps = (
@@ -218,7 +220,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None, out=sys.stdout) -> list[StepResult]:
+def main(argv: list[str] | None = None, out=None) -> list[StepResult]:
     args = _parser().parse_args(argv)
     with torch.inference_mode():
         return run_demo(args, out=out)

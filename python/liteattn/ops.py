@@ -61,8 +61,13 @@ def _forward_cuda(q, k, v, skip_in=None, skip_out=None, threshold=-10.0,
     binding = _kernels()
     _require_hopper(q.device)
     out, lse = _outputs(q, shape)
-    # Scratch for the persistent scheduler; the binding resets it on the stream.
-    tile_counter = torch.empty(1, dtype=torch.int32, device=q.device)
+    # Scratch for the persistent scheduler (tile counter, heaviest-first order); the
+    # launch resets what it needs on the stream.
+    workspace_ints = binding.workspace_ints(
+        shape.batch, shape.seqlen_q, shape.heads_q, shape.head_dim,
+        tiles._dtype_name(q.dtype), skip_in is not None,
+    )
+    workspace = torch.empty(workspace_ints, dtype=torch.int32, device=q.device)
     with torch.cuda.device(q.device):
         binding.forward(
             q=q.data_ptr(), k=k.data_ptr(), v=v.data_ptr(),
@@ -76,7 +81,7 @@ def _forward_cuda(q, k, v, skip_in=None, skip_out=None, threshold=-10.0,
             skip_in=_address(skip_in), skip_out=_address(skip_out),
             must_compute=_address(must_compute),
             threshold=float(threshold),
-            tile_counter=tile_counter.data_ptr(),
+            workspace=workspace.data_ptr(), workspace_ints=workspace_ints,
             stream=torch.cuda.current_stream(q.device).cuda_stream,
         )
     return out, lse

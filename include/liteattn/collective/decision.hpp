@@ -16,12 +16,16 @@ namespace liteattn {
 
 class SkipDecision {
  public:
-  CUTE_DEVICE SkipDecision(uint32_t* veto_row, float threshold, float scale_log2)
-      : veto_row_(veto_row), threshold_(threshold), scale_log2_(scale_log2) {}
+  // enabled = false (no skip_out requested) makes vote() and write_row() no-ops.
+  CUTE_DEVICE SkipDecision(bool enabled, uint32_t* veto_row, float threshold, float scale_log2)
+      : enabled_(enabled), veto_row_(veto_row), threshold_(threshold), scale_log2_(scale_log2) {}
+
+  CUTE_DEVICE bool enabled() const { return enabled_; }
 
   template <int kRows>
   CUTE_DEVICE void vote(int tile, bool first_visited, float const (&tile_max)[kRows],
                         float const (&running_max)[kRows], bool const (&row_valid)[kRows]) const {
+    if (!enabled_) return;
     bool keep = first_visited;
     CUTE_UNROLL
     for (int r = 0; r < kRows; ++r) {
@@ -38,6 +42,7 @@ class SkipDecision {
   CUTE_DEVICE void write_row(int32_t* skip_out_row, const int32_t* skip_in_row,
                              const int32_t* must_compute, int num_key_tiles, int thread,
                              int num_threads) const {
+    if (!enabled_) return;
     int const words = (num_key_tiles + 31) >> 5;
     for (int w = thread; w < words; w += num_threads) {
       int const tiles_here = num_key_tiles - (w << 5);
@@ -51,6 +56,7 @@ class SkipDecision {
   }
 
  private:
+  bool enabled_;
   uint32_t* veto_row_;
   float threshold_;
   float scale_log2_;

@@ -150,14 +150,14 @@ struct FwdMainloop {
   }
 
   // Consumer: one warpgroup's rows of one tile. tOrO ends holding the unnormalised
-  // output; `softmax` holds the row statistics; `decision` (null when skip_out is not
-  // requested) receives one vote per computed key tile.
+  // output; `softmax` holds the row statistics; `decision` receives one vote per
+  // computed key tile (a no-op when skip_out is not requested).
   template <class FragO>
   CUTE_DEVICE static void mma(Params const& params, SharedStorage& smem, PipelineKV& pipeline_k,
                               PipelineKV& pipeline_v, PipelineState& read_k,
                               PipelineState& read_v, KeyTileIterator key_tiles, int tile_iter,
                               int wg, int thread_in_wg, int valid_rows, FragO& tOrO,
-                              OnlineSoftmax<2>& softmax, SkipDecision const* decision) {
+                              OnlineSoftmax<2>& softmax, SkipDecision const& decision) {
     TiledMmaQK mma_qk;
     TiledMmaPV mma_pv;
     auto thr_qk = mma_qk.get_thread_slice(thread_in_wg);
@@ -199,9 +199,7 @@ struct FwdMainloop {
       mask_tail_columns(n_block);
       float tile_max[2];
       softmax.tile_row_max(scores, tile_max);
-      if (decision != nullptr) {
-        decision->vote(n_block, first_visited, tile_max, softmax.row_max, row_valid);
-      }
+      decision.vote(n_block, first_visited, tile_max, softmax.row_max, row_valid);
       softmax.update(scores, tile_max, rescale);
     };
 

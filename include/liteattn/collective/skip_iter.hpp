@@ -15,6 +15,9 @@ class KeyTileIterator {
   CUTE_DEVICE KeyTileIterator(const int32_t* mask_row, int num_key_tiles)
       : mask_row_(mask_row), word_((num_key_tiles - 1) >> 5) {
     live_ = live_bits(word_) & valid_bits_of_last_word(num_key_tiles);
+    // The next lower word is fetched one word ahead, so crossing a word boundary does
+    // not stall the loop that asked for the next tile on a global load.
+    ahead_ = word_ > 0 ? live_bits(word_ - 1) : 0u;
   }
 
   // Writes the next key tile to compute into `tile`; false once the row is exhausted.
@@ -22,7 +25,8 @@ class KeyTileIterator {
     while (live_ == 0u) {
       if (word_ == 0) return false;
       --word_;
-      live_ = live_bits(word_);
+      live_ = ahead_;
+      ahead_ = word_ > 0 ? live_bits(word_ - 1) : 0u;
     }
     int const bit = 31 - __clz(live_);
     live_ &= ~(1u << bit);
@@ -43,6 +47,7 @@ class KeyTileIterator {
   const int32_t* mask_row_;
   int word_;
   uint32_t live_;
+  uint32_t ahead_;
 };
 
 }  // namespace liteattn

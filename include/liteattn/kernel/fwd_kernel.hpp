@@ -50,7 +50,8 @@ struct FwdKernel {
     int const num_key_tiles = (p.seqlen_k + Traits::kBlockN - 1) / Traits::kBlockN;
     return {Mainloop::make_params(p),
             Epilogue::make_params(p),
-            {num_m_blocks * p.heads_q * p.batch, num_m_blocks, p.heads_q, p.tile_counter},
+            {num_m_blocks * p.heads_q * p.batch, num_m_blocks, p.heads_q, p.workspace,
+             p.skip_in != nullptr ? p.workspace + 1 : nullptr},
             {p.skip_in, p.skip_out, p.must_compute, p.threshold, (num_key_tiles + 31) / 32}};
   }
 };
@@ -138,20 +139,19 @@ __global__ void __launch_bounds__(Traits::kNumThreads, 1)
       TileCoord const c = scheduler.decode(tile);
       int const valid_rows = params.epilogue.seqlen_q -
                              (c.m_block * Traits::kBlockM + wg * Traits::kRowsPerWarpgroup);
-      SkipDecision const decision(smem.veto[tile_iter & 1], masks.threshold,
-                                  params.mainloop.scale_log2);
-      bool const deciding = masks.skip_out != nullptr;
+      SkipDecision const decision(masks.skip_out != nullptr, smem.veto[tile_iter & 1],
+                                  masks.threshold, params.mainloop.scale_log2);
 
       OnlineSoftmax<2> softmax(params.mainloop.scale_log2);
       Mainloop::mma(params.mainloop, smem, pipeline_k, pipeline_v, read_k, read_v,
                     KeyTileIterator(mask_row(masks.skip_in, c), num_key_tiles), tile_iter, wg,
-                    thread_in_wg, valid_rows, tOrO, softmax, deciding ? &decision : nullptr);
+                    thread_in_wg, valid_rows, tOrO, softmax, decision);
       float lse[2];
       softmax.finalize(output, lse);
       Epilogue::store(params.epilogue, smem, tOrO, lse, c.m_block, c.head, c.batch, wg,
                       thread_in_wg);
 
-      if (deciding) {
+      if (decision.enabled()) {
         cutlass::arch::NamedBarrier::sync(Traits::kNumMmaThreads,
                                           int(FwdBarrier::kDecisionsReady));
         decision.write_row(const_cast<int32_t*>(mask_row(masks.skip_out, c)),

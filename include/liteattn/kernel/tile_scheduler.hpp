@@ -5,6 +5,8 @@
 // memory, one tile ahead.
 #pragma once
 
+#include <cstdint>
+
 #include <cute/config.hpp>
 #include <cutlass/arch/barrier.h>
 
@@ -25,7 +27,8 @@ class DynamicTileScheduler {
     int num_tiles;
     int num_m_blocks;
     int heads;
-    int* counter;  // zeroed before launch
+    int* counter;          // zeroed before launch
+    const int32_t* order;  // heaviest-first permutation of the tiles, or null (linear)
   };
 
   // Producer warp plus consumers take part in the hand-off barriers.
@@ -36,9 +39,10 @@ class DynamicTileScheduler {
   CUTE_DEVICE int first_tile() const { return blockIdx.x; }
   CUTE_DEVICE bool valid(int tile) const { return tile < params_.num_tiles; }
 
-  // Consecutive tiles share (batch, head), so CTAs running side by side read the same
-  // K and V from L2.
+  // In linear order consecutive tiles share (batch, head), so CTAs running side by side
+  // read the same K and V from L2.
   CUTE_DEVICE TileCoord decode(int tile) const {
+    if (params_.order != nullptr) tile = __ldg(params_.order + tile);
     int const m_block = tile % params_.num_m_blocks;
     int const bh = tile / params_.num_m_blocks;
     return {m_block, bh % params_.heads, bh / params_.heads};
