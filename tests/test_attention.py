@@ -461,3 +461,46 @@ def test_constructor_validation():
         LiteAttention(warmup_steps=-1)
     with pytest.raises(ValueError, match="layout"):
         LiteAttention()(*random_qkv(), layout="hsd")
+
+
+# ---------------------------------------------------------------------------- GPU: no syncs, CUDA graphs
+# Marked `gpu`: tests/conftest.py skips them without a Hopper GPU and the compiled kernels.
+
+
+@pytest.mark.gpu
+def test_gpu_steps_never_synchronise(seed):
+    traj = VideoTrajectory(4, 8, 16, 2, 64, 4, seed=seed, device="cuda")
+    lite = LiteAttention(-10.0, must_compute=[(0, 64)])
+    lite(*traj(0))  # the first call allocates the buffers
+    torch.cuda.synchronize()
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        for step in range(1, 4):
+            lite(*traj(step))
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+    assert lite.history()[-1] > 0
+
+
+@pytest.mark.gpu
+def test_gpu_call_replays_from_a_cuda_graph(seed):
+    traj = VideoTrajectory(4, 8, 16, 2, 64, 4, seed=seed, device="cuda")
+    lite = LiteAttention(-10.0)
+    for step in range(2):
+        lite(*traj(step))
+    q, k, v = traj(2)
+    mask_in = lite.mask().clone()
+    expected_mask = torch.empty_like(mask_in)
+    expected, _ = _OP(q, k, v, skip_in=mask_in, skip_out=expected_mask, threshold=-10.0)
+    buffers = [m.data_ptr() for m in lite._branches["default"].masks]
+
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.stream(side), torch.cuda.graph(graph):
+        out = lite(q, k, v)
+    graph.replay()
+    torch.cuda.synchronize()
+    assert torch.equal(out, expected)
+    assert torch.equal(lite.mask(), expected_mask)
+    assert [m.data_ptr() for m in lite._branches["default"].masks] == buffers

@@ -306,3 +306,14 @@ def test_hunyuan_video_joint_attention_with_padded_text(seed, monkeypatch):
         assert skipmask.words_to_tiles(kw["must_compute"], 2).tolist() == [False, True]
     lite_diffusers.disable(model)
     assert not any("Lite" in type(p).__name__ for p in model.attn_processors.values())
+
+
+def test_layer_filter_keeps_other_layers_stock(seed):
+    model = tiny_wan()
+    layers = lite_diffusers.enable(model, threshold=-8.0, layer_filter=lambda name: name.startswith("blocks.1."))
+    assert list(layers) == ["blocks.1.attn1"]
+    assert not isinstance(model.blocks[0].attn1.processor, WanLiteAttnProcessor)
+    assert isinstance(model.blocks[1].attn1.processor, WanLiteAttnProcessor)
+    with torch.no_grad():
+        out = model(latents(), torch.tensor([500.0]), torch.randn(1, 8, 32)).sample
+    assert torch.isfinite(out).all() and layers["blocks.1.attn1"].step() == 1

@@ -153,10 +153,10 @@ def test_skipped_tiles_are_excluded(gen, compute_dtype):
     grid = tiles.grid_from_block_shape(seqlen_q, seqlen_k, block_shape)
     skipped = random_skip(gen, (batch, heads_q, grid.num_query_tiles, grid.num_key_tiles), 0.5)
     skipped[0, 0, 1] = True  # a query tile with nothing left to compute
-    skipped[1, 3, 2] = False
-    out, lse = reference_forward(
-        q, k, v, skipmask.tiles_to_words(skipped), block_shape=block_shape, compute_dtype=compute_dtype
-    )
+    skipped[1, 3, 2] = False  # and one with nothing skipped
+    skip_in = skipmask.tiles_to_words(skipped)
+    out, lse = reference_forward(q, k, v, skip_in, block_shape=block_shape,
+                                 compute_dtype=compute_dtype)
     keep = expand_tiles(~skipped, block_shape, seqlen_q, seqlen_k)
     expected_out, expected_lse = naive_attention(q, k, v, 1 / math.sqrt(32), keep)
     torch.testing.assert_close(out, expected_out, rtol=1e-5, atol=1e-5)
@@ -168,7 +168,8 @@ def test_skipped_tiles_are_excluded(gen, compute_dtype):
 def test_all_skipped_gives_zero_out_and_neg_inf_lse(gen):
     q, k, v = make_qkv(gen, 2, 50, 40, 2, 1, 16, torch.float32, strided=False)
     grid = tiles.grid_from_block_shape(50, 40, (16, 16))
-    skip_in = skipmask.tiles_to_words(torch.ones(2, 2, grid.num_query_tiles, grid.num_key_tiles, dtype=torch.bool))
+    everything = torch.ones(2, 2, grid.num_query_tiles, grid.num_key_tiles, dtype=torch.bool)
+    skip_in = skipmask.tiles_to_words(everything)
     skip_out = torch.zeros_like(skip_in)
     out, lse = reference_forward(q, k, v, skip_in, skip_out, block_shape=(16, 16))
     assert torch.equal(out, torch.zeros_like(out))
@@ -233,7 +234,8 @@ def test_skip_in_propagates_and_peak_becomes_first_visited(gen):
     )
     # The peak is now the first visited tile (never marked); everything below it is marked
     # and everything above it stays skipped.
-    assert torch.equal(skipmask.words_to_tiles(skip_out, 5), cluster_tiles() != aligned.unsqueeze(-1))
+    expected = cluster_tiles() != aligned.unsqueeze(-1)
+    assert torch.equal(skipmask.words_to_tiles(skip_out, 5), expected)
     keep = expand_tiles(~above_peak, block_shape, CLUSTER["seqlen"], CLUSTER["seqlen"])
     expected_out, expected_lse = naive_attention(q, k, v, 0.25, keep)
     torch.testing.assert_close(out, expected_out.float(), rtol=1e-5, atol=1e-5)
@@ -262,7 +264,9 @@ def test_neg_inf_threshold_marks_nothing(gen):
     skip_out = torch.zeros_like(skip_in)
     reference_forward(q, k, v, skip_in, skip_out, threshold=-math.inf, block_shape=block_shape)
     assert torch.equal(skip_out, skip_in)
-    marked, margin = reference_decisions(q, k, v, skip_in, threshold=-math.inf, block_shape=block_shape)
+    marked, margin = reference_decisions(
+        q, k, v, skip_in, threshold=-math.inf, block_shape=block_shape
+    )
     assert not marked.any()
     assert torch.equal(margin, torch.full_like(margin, math.inf))
 
@@ -320,7 +324,9 @@ def test_margins_on_known_scores():
         compute_dtype=torch.float64,
     )
     gap = (b[0] - b[1]).item() * LOG2_E
-    expected_margin = torch.tensor([[1.0 * gap - threshold, math.inf], [5.0 * gap - threshold, math.inf]])
+    expected_margin = torch.tensor(
+        [[1.0 * gap - threshold, math.inf], [5.0 * gap - threshold, math.inf]]
+    )
     torch.testing.assert_close(margin[0, 0], expected_margin.double())
     # Query tile 0: 1.115 above the threshold. Query tile 1: far below it, which the
     # padded rows (scores 0, gap 0) would have vetoed had they voted.
@@ -330,7 +336,7 @@ def test_margins_on_known_scores():
 DECISION_SHAPES = [
     # batch, seqlen_q, seqlen_k, heads_q, heads_kv, block_shape
     (2, 30, 70, 3, 1, (8, 8)),
-    (1, 64, 64, 2, 2, (16, 8)),
+    (1, 64, 128, 2, 2, (16, 8)),
     (1, 9, 300, 4, 2, (8, 8)),  # Tn = 38 crosses into the second mask word
 ]
 
@@ -342,7 +348,7 @@ def test_decisions_match_naive_loops(gen, shape):
     grid = tiles.grid_from_block_shape(seqlen_q, seqlen_k, block_shape)
     # Key tiles of random strength, so that weak tiles visited after strong ones get marked
     # and the others do not.
-    gain = 2 * torch.rand(batch, grid.num_key_tiles, heads_kv, 1, generator=gen, dtype=torch.float64)
+    gain = 2 * torch.rand(batch, grid.num_key_tiles, heads_kv, 1, generator=gen).double()
     k.mul_(gain.repeat_interleave(block_shape[1], dim=1)[:, :seqlen_k])
     skipped = random_skip(gen, (batch, heads_q, grid.num_query_tiles, grid.num_key_tiles), 0.3)
     skip_in = skipmask.tiles_to_words(skipped)
@@ -379,7 +385,9 @@ def test_requires_block_shape_for_float32(gen):
 def test_rejects_mask_of_wrong_shape(gen):
     q, k, v = make_qkv(gen, 1, 40, 40, 2, 2, 16, torch.float32, strided=False)
     skip_in = torch.zeros(1, 2, 2, 1, dtype=torch.int32)
-    with pytest.raises(ValueError, match=r"skip_in must have shape \(1, 2, 3, 1\), got \(1, 2, 2, 1\)"):
+    expected = r"skip_in must have shape \(1, 2, 3, 1\), got \(1, 2, 2, 1\)"
+    with pytest.raises(ValueError, match=expected):
         reference_forward(q, k, v, skip_in, block_shape=(16, 16))
+    must_compute = torch.zeros(2, dtype=torch.int32)
     with pytest.raises(ValueError, match=r"must_compute must have shape \(1,\), got \(2,\)"):
-        reference_forward(q, k, v, must_compute=torch.zeros(2, dtype=torch.int32), block_shape=(16, 16))
+        reference_forward(q, k, v, must_compute=must_compute, block_shape=(16, 16))

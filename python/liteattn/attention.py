@@ -72,6 +72,12 @@ class LiteAttention:
             ``[B, H, S, D]``; the latter are passed to the op as transposed views.
         softmax_scale: default scale, ``1/sqrt(D)`` when None.
         name: shown in warnings and plots.
+
+    Each guidance branch gets its own mask pair and step counter on its first call. A
+    branch whose shapes change (another resolution, batch or device) gets new buffers,
+    with a warning, and starts over from step 0. A call that raises changes nothing: the
+    op validates before it writes, and buffers, flips, counters and statistics are
+    committed only after it returned.
     """
 
     def __init__(
@@ -164,8 +170,8 @@ class LiteAttention:
             if name in self._branches:
                 warnings.warn(
                     f"{self.name}: branch {name!r} changed shape from {self._branches[name].shape_key[:5]} "
-                    f"to {key[:5]} (batch, heads, seqlen_q, seqlen_k, head_dim); reallocating its masks, "
-                    "which start empty",
+                    f"to {key[:5]} (batch, heads, seqlen_q, seqlen_k, head_dim); reallocating its masks: "
+                    "it starts over from step 0 with empty masks",
                     stacklevel=2,
                 )
             self._branches[name] = state
@@ -197,10 +203,10 @@ class LiteAttention:
         """The threshold that step ``step`` decides with."""
         if callable(self.threshold):
             value = float(self.threshold(step))
-        elif isinstance(self.threshold, list):
-            value = self.threshold[min(step, len(self.threshold) - 1)]
-        else:
+        elif isinstance(self.threshold, (int, float)):
             value = float(self.threshold)
+        else:
+            value = float(self.threshold[min(step, len(self.threshold) - 1)])
         if math.isnan(value) or value >= 0:
             raise ValueError(
                 f"threshold: step {step} got {value}, expected a negative float (log2 of a probability "
@@ -275,6 +281,7 @@ class LiteAttention:
         try:
             from matplotlib.backends.backend_agg import FigureCanvasAgg
             from matplotlib.figure import Figure
+            from matplotlib.ticker import MaxNLocator
         except ImportError as e:
             raise ImportError(
                 "LiteAttention.save_mask_png needs matplotlib: pip install 'liteattn[plot]' (or matplotlib)"
@@ -297,6 +304,8 @@ class LiteAttention:
             ax = fig.add_subplot(rows, cols, i + 1)
             ax.imshow(bits[h].float().numpy(), cmap="Greys", vmin=0, vmax=1, interpolation="nearest")
             ax.set_title(f"head {h}: {bits[h].float().mean():.0%} skipped", fontsize=9)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_xlabel("key tile", fontsize=8)
             ax.set_ylabel("query tile", fontsize=8)
         fig.suptitle(f"{self.name} [{name}] after step {state.step}", fontsize=10)

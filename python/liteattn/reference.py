@@ -18,8 +18,8 @@ from liteattn.tiles import SUPPORTED_DTYPES, TileGrid, grid_from_block_shape, ti
 
 LOG2_E = math.log2(math.e)
 
-# Largest score matrix (elements) one chunk of heads may build: a few hundred MB in
-# float32 whatever the sequence length. A single head is always allowed.
+# Largest score matrix (elements) one chunk of heads may build: 128 MB in float32,
+# whatever the sequence length. A single head is always allowed.
 _MAX_CHUNK_SCORES = 1 << 25
 
 _COMPUTE_DTYPES = (torch.float32, torch.float64)
@@ -38,6 +38,7 @@ class _Call:
     block_n: int
     grid: TileGrid
     scale: float
+    compute_dtype: torch.dtype
     computed: torch.Tensor  # bool [B, Hq, Tm, Tn], the tiles of P in section 4 step 1
 
     def head_chunks(self) -> list[slice]:
@@ -106,13 +107,12 @@ def _prepare(
         computed = ~skipmask.words_to_tiles(skip_in, grid.num_key_tiles)
     scale = 1.0 / math.sqrt(head_dim) if softmax_scale is None else softmax_scale
     return _Call(
-        batch, seqlen_q, seqlen_k, heads_q, heads_kv, block_m, block_n, grid, scale, computed
+        batch, seqlen_q, seqlen_k, heads_q, heads_kv, block_m, block_n, grid, scale,
+        compute_dtype, computed,
     )
 
 
-def _heads_of(
-    call: _Call, x: torch.Tensor, heads: slice, padded_len: int, compute_dtype: torch.dtype
-) -> torch.Tensor:
+def _heads_of(call: _Call, x: torch.Tensor, heads: slice, padded_len: int) -> torch.Tensor:
     """[B, S, H, D] -> [B, h, padded_len, D] for query heads `heads`, zero rows past S."""
     if x.shape[2] != call.heads_q:
         # GQA: query head h reads kv head h // (Hq / Hkv).
@@ -120,21 +120,19 @@ def _heads_of(
         x = x.index_select(2, torch.arange(heads.start, heads.stop, device=x.device) // group)
     else:
         x = x[:, :, heads]
-    x = x.transpose(1, 2).to(compute_dtype)
+    x = x.transpose(1, 2).to(call.compute_dtype)
     return F.pad(x, (0, 0, 0, padded_len - x.shape[2]))
 
 
-def _masked_scores(
-    call: _Call, q: torch.Tensor, k: torch.Tensor, heads: slice, compute_dtype: torch.dtype
-) -> torch.Tensor:
+def _masked_scores(call: _Call, q: torch.Tensor, k: torch.Tensor, heads: slice) -> torch.Tensor:
     """S = scale * q.k for `heads`, [B, h, Tm*BM, Tn*BN], -inf outside computed columns.
 
     Padding to whole tiles lets every tile be a view; padded key columns are -inf so they
     never win a row max, and padded query rows are cropped or ignored by the callers.
     """
     grid = call.grid
-    q_heads = _heads_of(call, q, heads, grid.num_query_tiles * call.block_m, compute_dtype)
-    k_heads = _heads_of(call, k, heads, grid.num_key_tiles * call.block_n, compute_dtype)
+    q_heads = _heads_of(call, q, heads, grid.num_query_tiles * call.block_m)
+    k_heads = _heads_of(call, k, heads, grid.num_key_tiles * call.block_n)
     scores = torch.matmul(q_heads, k_heads.transpose(-1, -2)).mul_(call.scale)
     scores[..., call.seqlen_k :] = -math.inf
     _tiled(call, scores).masked_fill_(~call.computed[:, heads, :, None, :, None], -math.inf)
@@ -158,15 +156,13 @@ def _decide(
     # Tiles are visited in descending j, so M for tile j is the max over tiles > j.
     seen_from_j = row_max.flip(-1).cummax(dim=-1).values.flip(-1)
     running_max = F.pad(seen_from_j[..., 1:], (0, 1), value=-math.inf)
-    # -inf - -inf is nan for skipped tiles before any computed one; they are replaced below.
+    # The first visited tile meets M = -inf, so its gap is +inf and it is never marked,
+    # as section 4 requires. Skipped tiles can meet -inf - -inf = nan; they are replaced.
     gap = (row_max - running_max) * LOG2_E
-    gap.flatten(2, 3)[:, :, call.seqlen_q :] = -math.inf
+    gap.flatten(2, 3)[:, :, call.seqlen_q :] = -math.inf  # padded rows do not vote
     worst = gap.amax(dim=3)
-    # Tiles with larger j are visited first: the first visited tile has none before it.
-    visited_before = computed.flip(-1).cumsum(dim=-1).flip(-1) - computed.int()
-    voting = computed & (visited_before > 0)
-    margin = torch.where(voting, worst - threshold, math.inf)
-    marked = voting & (worst <= threshold)
+    margin = torch.where(computed, worst - threshold, math.inf)
+    marked = computed & (worst <= threshold)
     return marked, margin
 
 
@@ -192,7 +188,7 @@ def reference_decisions(
     """
     call = _prepare(q, k, v, skip_in, softmax_scale, block_shape, compute_dtype)
     chunks = [
-        _decide(call, _masked_scores(call, q, k, heads, compute_dtype), heads, threshold)
+        _decide(call, _masked_scores(call, q, k, heads), heads, threshold)
         for heads in call.head_chunks()
     ]
     marked, margin = zip(*chunks)
@@ -230,7 +226,7 @@ def reference_forward(
     lse = torch.empty(call.batch, call.heads_q, call.seqlen_q, dtype=torch.float32, device=q.device)
     marked = torch.zeros_like(call.computed)
     for heads in call.head_chunks():
-        scores = _masked_scores(call, q, k, heads, compute_dtype)
+        scores = _masked_scores(call, q, k, heads)
         if skip_out is not None:
             marked[:, heads] = _decide(call, scores, heads, threshold)[0]
         chunk_lse = torch.logsumexp(scores, dim=-1)
@@ -238,7 +234,7 @@ def reference_forward(
         # exp() at exactly 0 (out = 0) rather than -inf - -inf = nan.
         shift = chunk_lse.masked_fill(chunk_lse == -math.inf, 0.0)
         probs = scores.sub_(shift.unsqueeze(-1)).exp_()
-        v_heads = _heads_of(call, v, heads, grid.num_key_tiles * call.block_n, compute_dtype)
+        v_heads = _heads_of(call, v, heads, grid.num_key_tiles * call.block_n)
         chunk_out = torch.matmul(probs, v_heads)[:, :, : call.seqlen_q]
         out[:, :, heads] = chunk_out.transpose(1, 2).to(q.dtype)
         lse[:, heads] = chunk_lse[:, :, : call.seqlen_q].to(torch.float32)

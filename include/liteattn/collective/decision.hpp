@@ -22,16 +22,25 @@ class SkipDecision {
 
   CUTE_DEVICE bool enabled() const { return enabled_; }
 
+  // This thread's view of one computed tile: true when one of its valid rows keeps the
+  // tile (its maximum is not negligible against the running maximum before the tile)
+  // or when it is the first visited tile. Call before the running maximum moves on.
   template <int kRows>
-  CUTE_DEVICE void vote(int tile, bool first_visited, float const (&tile_max)[kRows],
-                        float const (&running_max)[kRows], bool const (&row_valid)[kRows]) const {
-    if (!enabled_) return;
+  CUTE_DEVICE bool keeps(bool first_visited, float const (&tile_max)[kRows],
+                         float const (&running_max)[kRows], bool const (&row_valid)[kRows]) const {
     bool keep = first_visited;
     CUTE_UNROLL
     for (int r = 0; r < kRows; ++r) {
       // Written as !(x <= t) so that threshold -inf keeps every tile.
       keep |= row_valid[r] && !((tile_max[r] - running_max[r]) * scale_log2_ <= threshold_);
     }
+    return keep;
+  }
+
+  // The warp's vote; kept apart from keeps() so that the warp-wide vote does not sit
+  // between the row maxima and the exponentials on the softmax's critical path.
+  CUTE_DEVICE void vote(int tile, bool keep) const {
+    if (!enabled_) return;
     if (__any_sync(0xffffffff, keep) && (threadIdx.x & 31) == 0) {
       atomicOr(veto_row_ + (tile >> 5), 1u << (tile & 31));
     }

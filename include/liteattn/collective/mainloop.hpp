@@ -199,8 +199,9 @@ struct FwdMainloop {
       mask_tail_columns(n_block);
       float tile_max[2];
       softmax.tile_row_max(scores, tile_max);
-      decision.vote(n_block, first_visited, tile_max, softmax.row_max, row_valid);
+      bool const keep = decision.keeps(first_visited, tile_max, softmax.row_max, row_valid);
       softmax.update(scores, tile_max, rescale);
+      decision.vote(n_block, keep);
     };
 
     clear(tOrO);

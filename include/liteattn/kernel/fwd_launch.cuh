@@ -13,7 +13,7 @@
 #include "liteattn/cuda_check.h"
 #include "liteattn/kernel/fwd_kernel.hpp"
 #include "liteattn/kernel/kernel_traits.hpp"
-#include "liteattn/kernel/tile_order.cuh"
+#include "liteattn/kernel/tile_order.h"
 
 namespace liteattn {
 
@@ -54,8 +54,8 @@ void run_fwd_instance(FwdParams const& p, cudaStream_t stream) {
       cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes));
   LITEATTN_CUDA_CHECK(cudaMemsetAsync(p.workspace, 0, sizeof(int32_t), stream));
   if (p.skip_in != nullptr) {
-    launch_order_tiles_by_work(p.skip_in, params.scheduler.num_tiles, words, num_key_tiles,
-                               p.workspace + 1, stream);
+    launch_order_tiles_by_work(p.skip_in, p.batch * p.heads_q, params.scheduler.num_m_blocks,
+                               words, num_key_tiles, p.workspace + 1, stream);
   }
 
   int const grid = std::min(params.scheduler.num_tiles, num_sms);

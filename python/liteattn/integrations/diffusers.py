@@ -410,30 +410,28 @@ def enable(
     result: dict[str, LiteAttention] = {}
     found = False
     for model in models:
-        targets = [
-            (name, module, cls)
-            for name, module in model.named_modules()
-            if (cls := _self_attention_processor(module)) is not None or _is_lite(module)
+        candidates = [
+            name for name, module in model.named_modules() if _is_lite(module) or _self_attention_processor(module)
         ]
-        if not targets:
+        if not candidates:
             continue
         found = True
-        disable(model)
-        targets = [(n, m, _self_attention_processor(m)) for n, m, _ in targets]
-        for name, module, _ in targets:
-            if _head_dim(module) not in SUPPORTED_HEAD_DIMS:
+        modules = dict(model.named_modules())
+        chosen = [n for n in candidates if layer_filter is None or layer_filter(n)]
+        for name in chosen:
+            if _head_dim(modules[name]) not in SUPPORTED_HEAD_DIMS:
                 raise ValueError(
-                    f"{type(model).__name__}.{name}: head dim {_head_dim(module)} is not supported by "
+                    f"{type(model).__name__}.{name}: head dim {_head_dim(modules[name])} is not supported by "
                     f"liteattn (supported: {SUPPORTED_HEAD_DIMS})"
                 )
+        disable(model)
         session = _Session(arg_index=_arg_index(model))
-        for name, module, cls in targets:
-            if layer_filter is not None and not layer_filter(name):
-                continue
+        prefix = names.get(id(model), "")
+        for name in chosen:
+            module = modules[name]
             lite = LiteAttention(threshold, warmup_steps=warmup_steps, enabled=enabled, name=name)
-            module.set_processor(cls(lite, session, module.processor))
+            module.set_processor(_self_attention_processor(module)(lite, session, module.processor))
             session.layers[name] = lite
-            prefix = names.get(id(model), "")
             result[f"{prefix}.{name}" if prefix else name] = lite
         HookRegistry.check_if_exists_or_initialize(model).register_hook(_LiteAttentionHook(session), HOOK_NAME)
     if not found:
