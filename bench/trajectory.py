@@ -44,41 +44,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
 
 import liteattn  # noqa: E402
 from liteattn import skipmask  # noqa: E402
-from liteattn.__main__ import VideoTrajectory  # noqa: E402
+from liteattn.__main__ import Timer, VideoTrajectory  # noqa: E402
 from liteattn.attention import LiteAttention  # noqa: E402
 
 _OP = torch.ops.liteattn.forward
 
 
 # ---------------------------------------------------------------------------- timing
-
-
-class Timer:
-    """Milliseconds of a block: CUDA events on a GPU (read after a sync), else the clock."""
-
-    def __init__(self, device: torch.device) -> None:
-        self.cuda = device.type == "cuda"
-
-    def __enter__(self):
-        if self.cuda:
-            self.start, self.end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-            self.start.record()
-        else:
-            self.t0 = time.perf_counter()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.cuda:
-            self.end.record()
-        else:
-            self.wall = (time.perf_counter() - self.t0) * 1e3
-
-    @property
-    def ms(self) -> float:
-        if self.cuda:
-            self.end.synchronize()
-            return self.start.elapsed_time(self.end)
-        return self.wall
 
 
 def sync(device: torch.device) -> None:

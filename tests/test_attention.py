@@ -1,28 +1,17 @@
 """LiteAttention (python/liteattn/attention.py) on the CPU, through the reference op."""
 
 import math
-import random
 import warnings
 
 import pytest
 import torch
 
-import liteattn  # noqa: F401  (registers torch.ops.liteattn)
 from liteattn import skipmask
 from liteattn.__main__ import VideoTrajectory
 from liteattn.attention import CallRecord, LiteAttention
+from attention_utils import OP, seed  # noqa: F401  (seed is a fixture)
 
 BF16 = torch.bfloat16
-# Captured before any test patches the op, so dense baselines are not recorded by spies.
-_OP = torch.ops.liteattn.forward
-
-
-@pytest.fixture
-def seed():
-    s = random.randrange(2**31)
-    torch.manual_seed(s)
-    print(f"seed {s}")
-    return s
 
 
 def trajectory(seed, steps=4, heads=2, frames=4, height=8, width=16):
@@ -35,7 +24,7 @@ def random_qkv(seqlen=384, heads=2, dim=64, batch=1):
 
 
 def dense(q, k, v, **kw):
-    return _OP(q, k, v, **kw)
+    return OP(q, k, v, **kw)
 
 
 def finite(t):
@@ -210,6 +199,12 @@ def test_invalid_threshold_raises_without_state_change(seed, bad):
 def test_empty_threshold_list_rejected():
     with pytest.raises(ValueError, match="threshold"):
         LiteAttention([])
+
+
+@pytest.mark.parametrize("bad", [None, "-8", [-8.0, "strict"]])
+def test_threshold_of_wrong_kind_rejected(bad):
+    with pytest.raises(ValueError, match=r"^threshold: got .*, expected a float, a sequence of floats"):
+        LiteAttention(bad)
 
 
 def test_warmup_computes_everything_but_records_decisions(seed, monkeypatch):
@@ -440,6 +435,9 @@ def test_save_mask_png(seed, tmp_path):
     lite.save_mask_png(str(tmp_path / "one.png"), branch="cond", heads=[1])
     with pytest.raises(ValueError, match="uncond"):
         lite.save_mask_png(str(tmp_path / "x.png"), branch="uncond")
+    for heads in ([], [2]):
+        with pytest.raises(ValueError, match=r"^heads: got .*, expected one or more head indices in \[0, 2\)"):
+            lite.save_mask_png(str(tmp_path / "x.png"), branch="cond", heads=heads)
 
 
 def test_save_mask_png_without_matplotlib(seed, tmp_path, monkeypatch):
@@ -491,7 +489,7 @@ def test_gpu_call_replays_from_a_cuda_graph(seed):
     q, k, v = traj(2)
     mask_in = lite.mask().clone()
     expected_mask = torch.empty_like(mask_in)
-    expected, _ = _OP(q, k, v, skip_in=mask_in, skip_out=expected_mask, threshold=-10.0)
+    expected, _ = OP(q, k, v, skip_in=mask_in, skip_out=expected_mask, threshold=-10.0)
     buffers = [m.data_ptr() for m in lite._branches["default"].masks]
 
     side = torch.cuda.Stream()

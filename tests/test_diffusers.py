@@ -6,27 +6,16 @@ float32 attention up to bf16 rounding.
 """
 
 import math
-import random
 
 import pytest
 import torch
 
 diffusers = pytest.importorskip("diffusers", reason="diffusers is not installed (pip install diffusers)")
 
-import liteattn  # noqa: E402,F401
 from liteattn import skipmask  # noqa: E402
 from liteattn.integrations import diffusers as lite_diffusers  # noqa: E402
 from liteattn.integrations.diffusers import WanLiteAttnProcessor  # noqa: E402
-
-_OP = torch.ops.liteattn.forward
-
-
-@pytest.fixture
-def seed():
-    s = random.randrange(2**31)
-    torch.manual_seed(s)
-    print(f"seed {s}")
-    return s
+from attention_utils import OP, seed  # noqa: E402,F401  (seed is a fixture)
 
 
 def tiny_wan(dtype=torch.float32, layers=2, head_dim=64):
@@ -232,6 +221,7 @@ def test_pipeline_with_two_transformers(seed):
     pipe = Pipe()
     layers = lite_diffusers.enable(pipe, threshold=-8.0)
     assert sorted(layers) == ["transformer.blocks.0.attn1", "transformer_2.blocks.0.attn1"]
+    assert lite_diffusers.layers(pipe) == layers  # same names: the two transformers do not collide
     lite_diffusers.disable(pipe)
     assert not any(isinstance(p, WanLiteAttnProcessor) for p in pipe.components["transformer"].attn_processors.values())
 
@@ -241,6 +231,14 @@ def test_unsupported_head_dim_is_refused():
     with pytest.raises(ValueError, match="head dim 32"):
         lite_diffusers.enable(model)
     assert not any(isinstance(p, WanLiteAttnProcessor) for p in model.attn_processors.values())
+
+
+def test_refused_pipeline_is_left_unchanged():
+    supported, unsupported = tiny_wan(layers=1), tiny_wan(layers=1, head_dim=32)
+    pipe = type("Pipe", (), {"components": {"transformer": supported, "transformer_2": unsupported}})()
+    with pytest.raises(ValueError, match="head dim 32"):
+        lite_diffusers.enable(pipe)
+    assert lite_diffusers.layers(pipe) == {}
 
 
 def test_no_supported_attention_is_refused():
@@ -258,7 +256,7 @@ class OpSpy:
 
     def __call__(self, q, k, v, **kwargs):
         self.calls.append((q.shape, k.shape, kwargs))
-        return _OP(q, k, v, **kwargs)
+        return OP(q, k, v, **kwargs)
 
 
 def test_cogvideox_text_first_is_must_compute(seed, monkeypatch):

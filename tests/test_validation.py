@@ -166,27 +166,18 @@ def test_unsupported_head_dim(head_dim):
         call(q, k, v)
 
 
-def test_empty_query():
-    q, k, v = qkv(seqlen_q=0)
-    with pytest.raises(ValueError, match=r"^q: expected seqlen_q >= 1, got shape \(1, 0, 4, 64\)"):
-        call(q, k, v)
-
-
-def test_empty_keys():
-    q, k, v = qkv(seqlen_k=0)
-    with pytest.raises(ValueError, match=r"^k: expected seqlen_k >= 1, got shape \(1, 0, 2, 64\)"):
-        call(q, k, v)
-
-
-def test_empty_batch():
-    q, k, v = qkv(batch=0)
-    with pytest.raises(ValueError, match=r"^q: expected batch size >= 1, got shape \(0, "):
-        call(q, k, v)
-
-
-def test_no_heads():
-    q, k, v = qkv(heads_q=0)
-    with pytest.raises(ValueError, match=r"^q: expected heads_q >= 1, got shape \(1, 200, 0, 64\)"):
+@pytest.mark.parametrize("empty, message", [
+    pytest.param({"seqlen_q": 0}, r"^q: expected seqlen_q >= 1, got shape \(1, 0, 4, 64\)",
+                 id="query"),
+    pytest.param({"seqlen_k": 0}, r"^k: expected seqlen_k >= 1, got shape \(1, 0, 2, 64\)",
+                 id="keys"),
+    pytest.param({"batch": 0}, r"^q: expected batch size >= 1, got shape \(0, ", id="batch"),
+    pytest.param({"heads_q": 0}, r"^q: expected heads_q >= 1, got shape \(1, 200, 0, 64\)",
+                 id="heads"),
+])
+def test_empty_dimension(empty, message):
+    q, k, v = qkv(**empty)
+    with pytest.raises(ValueError, match=message):
         call(q, k, v)
 
 

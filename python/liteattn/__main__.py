@@ -102,8 +102,12 @@ class StepResult:
     dense_ms: float
 
 
-class _Timer:
-    """Milliseconds of a block: CUDA events on a GPU, the wall clock on the CPU."""
+class Timer:
+    """Milliseconds of a block: CUDA events on a GPU, the wall clock on the CPU.
+
+    On a GPU, ``ms`` waits for the block's work when it is read, not when the block ends,
+    so timers kept and read after a whole step (bench/trajectory.py) add no sync inside it.
+    """
 
     def __init__(self, device: torch.device) -> None:
         self.cuda = device.type == "cuda"
@@ -120,10 +124,15 @@ class _Timer:
     def __exit__(self, *exc) -> None:
         if self.cuda:
             self._end.record()
-            self._end.synchronize()
-            self.ms = self._start.elapsed_time(self._end)
         else:
-            self.ms = (time.perf_counter() - self._t0) * 1e3
+            self._wall_ms = (time.perf_counter() - self._t0) * 1e3
+
+    @property
+    def ms(self) -> float:
+        if self.cuda:
+            self._end.synchronize()
+            return self._start.elapsed_time(self._end)
+        return self._wall_ms
 
 
 class _Progress:
@@ -179,7 +188,7 @@ def run_demo(args: argparse.Namespace, out=None) -> list[StepResult]:
         warm_q, warm_k, warm_v = traj(0)
         LiteAttention(args.threshold)(warm_q, warm_k, warm_v)
         torch.cuda.synchronize(device)
-    timer = _Timer(device)
+    timer = Timer(device)
     progress = _Progress(steps)
     results = []
     for step in range(steps):

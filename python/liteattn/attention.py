@@ -98,7 +98,13 @@ class LiteAttention:
         if callable(threshold) or isinstance(threshold, (int, float)):
             self.threshold = threshold
         else:
-            self.threshold = [float(t) for t in threshold]
+            try:
+                self.threshold = [float(t) for t in threshold]
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"threshold: got {threshold!r}, expected a float, a sequence of floats (one per step) "
+                    "or a callable step -> float"
+                ) from None
             if not self.threshold:
                 raise ValueError("threshold: got an empty sequence, expected one value per step")
         self.warmup_steps = int(warmup_steps)
@@ -294,6 +300,8 @@ class LiteAttention:
         if not 0 <= batch < mask.shape[0]:
             raise ValueError(f"batch: got {batch}, expected 0 <= batch < {mask.shape[0]}")
         heads = list(range(mask.shape[1])) if heads is None else list(heads)
+        if not heads or not all(0 <= h < mask.shape[1] for h in heads):
+            raise ValueError(f"heads: got {heads}, expected one or more head indices in [0, {mask.shape[1]})")
         bits = skipmask.words_to_tiles(mask, state.num_key_tiles)[batch].cpu()
 
         cols = min(len(heads), 4)

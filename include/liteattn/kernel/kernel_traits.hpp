@@ -32,7 +32,10 @@ struct FwdKernelTraits {
   static constexpr int kNumThreads = kNumMmaThreads + 128;
   static_assert(kBlockM == kNumConsumerWarpgroups * kRowsPerWarpgroup);
 
-  // Register split (setmaxnreg): 128 * 24 + 256 * 240 = 64512 <= 65536.
+  // Register split (setmaxnreg): 128 * 24 + 256 * 240 = 64512, exactly the 168 * 384
+  // registers the CTA is launched with. The pool is what the launch allocated, not the
+  // SM's 65536: a 32/240 split asks for 1024 more than exist and the consumers'
+  // setmaxnreg.inc waits forever (seen: every GPU test hung, 2026-11-29).
   static constexpr int kProducerRegisters = 24;
   static constexpr int kConsumerRegisters = 240;
 

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 import torch
 
 from ..attention import LiteAttention, Threshold
-from ..tiles import SUPPORTED_HEAD_DIMS
+from ..tiles import SUPPORTED_DTYPES, SUPPORTED_HEAD_DIMS
 
 try:
     from diffusers.hooks.hooks import BaseState, HookRegistry, ModelHook, StateManager
@@ -54,7 +54,6 @@ except ImportError as e:  # pragma: no cover - exercised only without diffusers
 __all__ = ["enable", "disable", "reset", "layers", "summary"]
 
 HOOK_NAME = "liteattn"
-_OP_DTYPES = (torch.bfloat16, torch.float16)
 
 
 # ---------------------------------------------------------------------------- per-model session
@@ -189,7 +188,7 @@ class _LiteProcessor:
 
     def _attend(self, q, k, v, must_compute=None, layout: str = "bshd") -> torch.Tensor:
         dtype = q.dtype
-        if dtype not in _OP_DTYPES:
+        if dtype not in SUPPORTED_DTYPES:
             q, k, v = (x.to(torch.bfloat16) for x in (q, k, v))
         out = self.lite(q, k, v, branch=self.session.branch, must_compute=must_compute, layout=layout)
         return out.to(dtype)
@@ -298,13 +297,9 @@ class HunyuanVideoLiteAttnProcessor(_LiteProcessor):
         single_stream = attn.add_q_proj is None
         if single_stream:
             hidden_states = torch.cat([hidden_states, encoder_hidden_states], dim=1)
-        query = attn.to_q(hidden_states).unflatten(2, (attn.heads, -1))
-        key = attn.to_k(hidden_states).unflatten(2, (attn.heads, -1))
-        value = attn.to_v(hidden_states).unflatten(2, (attn.heads, -1))
-        if attn.norm_q is not None:
-            query = attn.norm_q(query)
-        if attn.norm_k is not None:
-            key = attn.norm_k(key)
+        query, key, value = _project_heads(
+            attn.heads, hidden_states, (attn.to_q, attn.to_k, attn.to_v), (attn.norm_q, attn.norm_k)
+        )
         if image_rotary_emb is not None:
 
             def rope(x):
@@ -316,13 +311,12 @@ class HunyuanVideoLiteAttnProcessor(_LiteProcessor):
             else:
                 query, key = rope(query), rope(key)
         if not single_stream:
-            enc_q = attn.add_q_proj(encoder_hidden_states).unflatten(2, (attn.heads, -1))
-            enc_k = attn.add_k_proj(encoder_hidden_states).unflatten(2, (attn.heads, -1))
-            enc_v = attn.add_v_proj(encoder_hidden_states).unflatten(2, (attn.heads, -1))
-            if attn.norm_added_q is not None:
-                enc_q = attn.norm_added_q(enc_q)
-            if attn.norm_added_k is not None:
-                enc_k = attn.norm_added_k(enc_k)
+            enc_q, enc_k, enc_v = _project_heads(
+                attn.heads,
+                encoder_hidden_states,
+                (attn.add_q_proj, attn.add_k_proj, attn.add_v_proj),
+                (attn.norm_added_q, attn.norm_added_k),
+            )
             query = torch.cat([query, enc_q], dim=1)
             key = torch.cat([key, enc_k], dim=1)
             value = torch.cat([value, enc_v], dim=1)
@@ -337,6 +331,20 @@ class HunyuanVideoLiteAttnProcessor(_LiteProcessor):
         if getattr(attn, "to_add_out", None) is not None:
             encoder_out = attn.to_add_out(encoder_out)
         return out, encoder_out
+
+
+def _project_heads(
+    heads: int, states: torch.Tensor, projections: tuple, norms: tuple
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """q, k, v ``[B, S, heads, head_dim]`` from ``states`` through the three ``projections``,
+    with q and k through their ``norms`` where the module has them (not None)."""
+    query, key, value = (proj(states).unflatten(2, (heads, -1)) for proj in projections)
+    norm_q, norm_k = norms
+    if norm_q is not None:
+        query = norm_q(query)
+    if norm_k is not None:
+        key = norm_k(key)
+    return query, key, value
 
 
 # ---------------------------------------------------------------------------- which modules
@@ -357,16 +365,23 @@ def _self_attention_processor(module) -> type[_LiteProcessor] | None:
     return None
 
 
-def _transformers(pipe_or_transformer) -> list[torch.nn.Module]:
+def _transformers(pipe_or_transformer) -> dict[str, torch.nn.Module]:
+    """The models to patch, by the prefix of their layer names: "" for a transformer given
+    directly, the component name for each nn.Module component of a pipeline."""
     if isinstance(pipe_or_transformer, torch.nn.Module):
-        return [pipe_or_transformer]
+        return {"": pipe_or_transformer}
     components = getattr(pipe_or_transformer, "components", None)
     if not isinstance(components, dict):
         raise TypeError(
             "pipe_or_transformer: got "
             f"{type(pipe_or_transformer).__name__}, expected a diffusers pipeline or a transformer nn.Module"
         )
-    return [c for c in components.values() if isinstance(c, torch.nn.Module)]
+    return {name: c for name, c in components.items() if isinstance(c, torch.nn.Module)}
+
+
+def _layer_name(prefix: str, name: str) -> str:
+    # Pipelines such as Wan 2.2's have two transformers with the same module names.
+    return f"{prefix}.{name}" if prefix else name
 
 
 def _head_dim(module) -> int:
@@ -403,49 +418,47 @@ def enable(
     component's name for pipelines). Enabling again replaces the previous layers.
     """
     models = _transformers(pipe_or_transformer)
-    if not isinstance(pipe_or_transformer, torch.nn.Module):
-        names = {id(m): n for n, m in pipe_or_transformer.components.items() if isinstance(m, torch.nn.Module)}
-    else:
-        names = {id(pipe_or_transformer): ""}
-    result: dict[str, LiteAttention] = {}
-    found = False
-    for model in models:
-        candidates = [
-            name for name, module in model.named_modules() if _is_lite(module) or _self_attention_processor(module)
-        ]
+    # Every model is checked before any is changed, so a refused call leaves all of them as they were.
+    plan: list[tuple[str, torch.nn.Module, dict[str, torch.nn.Module]]] = []
+    for prefix, model in models.items():
+        candidates = {
+            name: module
+            for name, module in model.named_modules()
+            if _is_lite(module) or _self_attention_processor(module)
+        }
         if not candidates:
             continue
-        found = True
-        modules = dict(model.named_modules())
-        chosen = [n for n in candidates if layer_filter is None or layer_filter(n)]
-        for name in chosen:
-            if _head_dim(modules[name]) not in SUPPORTED_HEAD_DIMS:
+        chosen = {name: m for name, m in candidates.items() if layer_filter is None or layer_filter(name)}
+        for name, module in chosen.items():
+            head_dim = _head_dim(module)
+            if head_dim not in SUPPORTED_HEAD_DIMS:
                 raise ValueError(
-                    f"{type(model).__name__}.{name}: head dim {_head_dim(modules[name])} is not supported by "
+                    f"{type(model).__name__}.{name}: head dim {head_dim} is not supported by "
                     f"liteattn (supported: {SUPPORTED_HEAD_DIMS})"
                 )
-        disable(model)
-        session = _Session(arg_index=_arg_index(model))
-        prefix = names.get(id(model), "")
-        for name in chosen:
-            module = modules[name]
-            lite = LiteAttention(threshold, warmup_steps=warmup_steps, enabled=enabled, name=name)
-            module.set_processor(_self_attention_processor(module)(lite, session, module.processor))
-            session.layers[name] = lite
-            result[f"{prefix}.{name}" if prefix else name] = lite
-        HookRegistry.check_if_exists_or_initialize(model).register_hook(_LiteAttentionHook(session), HOOK_NAME)
-    if not found:
-        kinds = ", ".join(type(m).__name__ for m in models) or "no nn.Module components"
+        plan.append((prefix, model, chosen))
+    if not plan:
+        kinds = ", ".join(type(m).__name__ for m in models.values()) or "no nn.Module components"
         raise ValueError(
             f"enable: found no supported video self-attention in {kinds}; supported: WanTransformer3DModel "
             "(and other WanAttention models), HunyuanVideoTransformer3DModel, CogVideoXTransformer3DModel"
         )
+    result: dict[str, LiteAttention] = {}
+    for prefix, model, chosen in plan:
+        disable(model)
+        session = _Session(arg_index=_arg_index(model))
+        for name, module in chosen.items():
+            lite = LiteAttention(threshold, warmup_steps=warmup_steps, enabled=enabled, name=name)
+            module.set_processor(_self_attention_processor(module)(lite, session, module.processor))
+            session.layers[name] = lite
+            result[_layer_name(prefix, name)] = lite
+        HookRegistry.check_if_exists_or_initialize(model).register_hook(_LiteAttentionHook(session), HOOK_NAME)
     return result
 
 
 def disable(pipe_or_transformer) -> None:
     """Put the stock processors back and remove the hook; a no-op where not enabled."""
-    for model in _transformers(pipe_or_transformer):
+    for model in _transformers(pipe_or_transformer).values():
         for _, module in model.named_modules():
             if _is_lite(module):
                 module.set_processor(module.processor.stock)
@@ -461,12 +474,13 @@ def reset(pipe_or_transformer) -> None:
 
 
 def layers(pipe_or_transformer) -> dict[str, LiteAttention]:
-    """The LiteAttention of every enabled layer, by module name."""
+    """The LiteAttention of every enabled layer, by module name (prefixed with the pipeline
+    component's name for pipelines, as ``enable`` returns them)."""
     out: dict[str, LiteAttention] = {}
-    for model in _transformers(pipe_or_transformer):
+    for prefix, model in _transformers(pipe_or_transformer).items():
         for name, module in model.named_modules():
             if _is_lite(module):
-                out[name] = module.processor.lite
+                out[_layer_name(prefix, name)] = module.processor.lite
     return out
 
 
@@ -486,7 +500,7 @@ def _is_lite(module) -> bool:
 
 def _sessions(pipe_or_transformer) -> list[_Session]:
     found = []
-    for model in _transformers(pipe_or_transformer):
+    for model in _transformers(pipe_or_transformer).values():
         registry = getattr(model, "_diffusers_hook", None)
         hook = registry.get_hook(HOOK_NAME) if registry is not None else None
         if hook is not None:
