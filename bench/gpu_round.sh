@@ -7,6 +7,7 @@ set -uo pipefail
 OUT=${OUT:-$PWD/gpu_out}
 mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1
+export LITEATTN_REPORT_DIR=$OUT  # tests append figures worth keeping (decision agreement)
 export PYTHONPATH=$PWD/python:$PWD/tests${PYTHONPATH:+:$PYTHONPATH}
 status=0
 
