@@ -153,9 +153,12 @@ class _Progress:
         filled = int(self.width * done / max(self.total, 1))
         elapsed = time.perf_counter() - self.t0
         bar = "#" * filled + "-" * (self.width - filled)
-        self.stream.write(f"\r[{bar}] {done}/{self.total} {elapsed:5.1f}s {note}")
-        if done >= self.total:
-            self.stream.write("\n")
+        line = f"[{bar}] {done}/{self.total} {elapsed:5.1f}s {note}"
+        if self.stream.isatty():
+            self.stream.write("\r" + line + ("\n" if done >= self.total else ""))
+        else:
+            # A log gets whole lines, so stdout's table rows never land mid-bar.
+            self.stream.write(line + "\n")
         self.stream.flush()
 
 
