@@ -78,6 +78,7 @@ void forward(uint64_t q, uint64_t k, uint64_t v, uint64_t out, uint64_t lse, Str
 
 PYBIND11_MODULE(_C, m) {
   m.doc() = "liteattn kernels (raw pointers in; see python/liteattn/ops.py for the torch op)";
+  m.attr("max_mask_words") = liteattn::kMaxMaskWords;
   m.def("tile_shape", &tile_shape, py::arg("head_dim"), py::arg("dtype"),
         "(block_m, block_n) of the kernel for this head dim and dtype ('bf16' or 'fp16')");
 #if LITEATTN_WITH_KERNELS

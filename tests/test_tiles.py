@@ -67,3 +67,11 @@ def test_compiled_tile_shapes_agree_with_table():
             )
             compiled_shape = tuple(compiled.tile_shape(head_dim, tiles._dtype_name(dtype)))
             assert compiled_shape == tiles.TILE_SHAPES[(head_dim, dtype)], (head_dim, dtype)
+
+
+def test_max_mask_words_matches_compiled():
+    try:
+        from liteattn import _C
+    except ImportError as e:
+        pytest.skip(f"liteattn._C is not built here ({e}); nothing to compare with")
+    assert tiles.MAX_MASK_WORDS == _C.max_mask_words

@@ -369,3 +369,29 @@ def test_softmax_scale_not_a_number():
     q, k, v = qkv()
     with pytest.raises(TypeError, match=r"^softmax_scale: expected None or a float, got str"):
         validate_forward(q, k, v, softmax_scale="0.1")
+
+
+# ---- mask length limit ----------------------------------------------------------------------
+
+def _meta_call(seqlen_k):
+    """Shapes only (meta tensors): a 1M-key problem without allocating it."""
+    q = torch.empty(1, 128, 1, 64, dtype=torch.bfloat16, device="meta")
+    k = torch.empty(1, seqlen_k, 1, 64, dtype=torch.bfloat16, device="meta")
+    grid = liteattn.tile_grid(128, seqlen_k, 64, torch.bfloat16)
+    skip_in = torch.empty(1, 1, 1, grid.num_words, dtype=torch.int32, device="meta")
+    return q, k, k, skip_in
+
+
+def test_masks_beyond_the_longest_row_rejected():
+    limit = liteattn.tiles.MAX_MASK_WORDS * 32 * 128
+    q, k, v, skip_in = _meta_call(limit + 1)
+    with pytest.raises(ValueError, match=rf"k: skip masks support seqlen_k <= {limit} .*got seqlen_k={limit + 1}"):
+        validate_forward(q, k, v, skip_in=skip_in)
+
+
+def test_masks_at_the_longest_row_accepted():
+    q, k, v, skip_in = _meta_call(liteattn.tiles.MAX_MASK_WORDS * 32 * 128)
+    assert validate_forward(q, k, v, skip_in=skip_in).words == liteattn.tiles.MAX_MASK_WORDS
+    # Without masks there is no such limit.
+    q, k, v, _ = _meta_call(liteattn.tiles.MAX_MASK_WORDS * 32 * 128 + 1)
+    validate_forward(q, k, v)

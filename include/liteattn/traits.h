@@ -7,6 +7,11 @@
 
 namespace liteattn {
 
+// Longest mask row the kernel takes, in 32-bit words: the skip votes of a row live in
+// shared memory (two rows of this many words), so skip masks cover up to
+// 256 * 32 key tiles (1M keys at BN = 128).
+inline constexpr int kMaxMaskWords = 256;
+
 // Two consumer warpgroups of 64 query rows each make BM = 128 for every config.
 // BN and the stage count trade registers (S accumulator: BN/2 floats a thread) and
 // shared memory (stages * BN * D * 2 bytes each for K and V) against per-tile overhead.

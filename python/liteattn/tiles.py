@@ -28,6 +28,10 @@ TILE_SHAPES = {
 
 # One int32 word of a skip-mask row holds this many key tiles.
 BITS_PER_WORD = 32
+# Longest skip-mask row the kernel takes (kMaxMaskWords in include/liteattn/traits.h,
+# checked against _C.max_mask_words by tests/test_tiles.py): masks cover up to
+# MAX_MASK_WORDS * 32 key tiles.
+MAX_MASK_WORDS = 256
 
 _DTYPE_NAMES = {torch.bfloat16: "bf16", torch.float16: "fp16"}
 

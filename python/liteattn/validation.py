@@ -113,6 +113,11 @@ def validate_forward(
     block_m, block_n = tiles.tile_shape(head_dim, q.dtype)
     tm, tn, words = tiles.tile_grid(seqlen_q, seqlen_k, head_dim, q.dtype)
     mask_shape = (batch, heads_q, tm, words)
+    if (skip_in is not None or skip_out is not None) and words > tiles.MAX_MASK_WORDS:
+        raise ValueError(
+            f"k: skip masks support seqlen_k <= {tiles.MAX_MASK_WORDS * 32 * block_n} "
+            f"({tiles.MAX_MASK_WORDS} mask words per row), got seqlen_k={seqlen_k}"
+        )
     masks = (("skip_in", skip_in, mask_shape), ("skip_out", skip_out, mask_shape),
              ("must_compute", must_compute, (words,)))
     for name, mask, expected_shape in masks:

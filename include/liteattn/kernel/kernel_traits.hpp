@@ -71,7 +71,7 @@ struct FwdKernelTraits {
   using PipelineState = typename cutlass::PipelineState<kStages>;
 
   // Skip votes: one bit per key tile, double-buffered by tile parity (see decision.hpp).
-  static constexpr int kMaxMaskWords = 256;
+  static constexpr int kMaxMaskWords = liteattn::kMaxMaskWords;
 
   static constexpr int kTmaBytesQ = kRowsPerWarpgroup * kHeadDim * int(sizeof(Element));
   static constexpr int kTmaBytesKV = kBlockN * kHeadDim * int(sizeof(Element));
