@@ -70,7 +70,7 @@ def _check_inputs(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> None:
             f"k must be [B={batch}, Sk, Hkv, D={head_dim}] to match q {tuple(q.shape)}, "
             f"got {tuple(k.shape)}"
         )
-    if heads_q % k.shape[2] != 0:
+    if k.shape[2] < 1 or heads_q % k.shape[2] != 0:
         raise ValueError(f"q heads ({heads_q}) must be a multiple of k/v heads ({k.shape[2]})")
 
 
