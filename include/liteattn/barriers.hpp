@@ -15,7 +15,7 @@ enum class FwdBarrier : int {
   kEpilogueWg0 = 2,
   kEpilogueWg1 = 3,
   // Both consumer warpgroups: every skip vote of a tile is in before its mask row is
-  // written (also used once at start-up after clearing the vote buffers).
+  // written. (The vote buffers are cleared before the kernel's first __syncthreads.)
   kDecisionsReady = 4,
 };
 
