@@ -111,20 +111,19 @@ def parse_keeps(text: str) -> list[float]:
     return keeps
 
 
-def parse_masks(text: str) -> list[str]:
-    masks = [m for m in text.split(",") if m]
-    for m in masks:
-        if m not in DEFAULT_MASKS:
-            raise argparse.ArgumentTypeError(f"--mask: expected random and/or skewed, got {m!r}")
-    return masks
+def parse_choices(option: str, allowed) -> Callable[[str], list[str]]:
+    """A parser for a comma-separated subset of `allowed`, naming `option` in errors."""
+    def parse(text: str) -> list[str]:
+        chosen = [c for c in text.split(",") if c]
+        for c in chosen:
+            if c not in allowed:
+                raise argparse.ArgumentTypeError(f"{option}: expected some of {tuple(allowed)}, got {c!r}")
+        return chosen
+    return parse
 
 
-def parse_sections(text: str) -> list[str]:
-    sections = [s for s in text.split(",") if s]
-    for s in sections:
-        if s not in SECTIONS:
-            raise argparse.ArgumentTypeError(f"--sections: expected some of {SECTIONS}, got {s!r}")
-    return sections
+parse_masks = parse_choices("--mask", DEFAULT_MASKS)
+parse_sections = parse_choices("--sections", SECTIONS)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,7 +9,6 @@ synchronises, so the CUDA path can be captured in a CUDA graph.
 
 from __future__ import annotations
 
-import importlib
 from typing import Optional
 
 import torch
@@ -129,10 +128,7 @@ _CAPABILITY: dict = {}
 def _binding():
     global _BINDING, _BINDING_ERROR
     if _BINDING is None and _BINDING_ERROR is None:
-        try:
-            _BINDING = importlib.import_module("liteattn._C")
-        except ImportError as error:
-            _BINDING_ERROR = error
+        _BINDING, _BINDING_ERROR = tiles.load_extension()
     return _BINDING
 
 

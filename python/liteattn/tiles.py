@@ -53,13 +53,20 @@ def _dtype_name(dtype: torch.dtype) -> str:
 
 
 @functools.cache
-def _compiled() -> ModuleType | None:
-    # Imported lazily and only once: the extension is optional, and importing it at
-    # module load would make every CPU-only import pay for (or fail on) CUDA libraries.
+def load_extension() -> tuple[ModuleType | None, ImportError | None]:
+    """(liteattn._C, None), or (None, the ImportError) when it is not built.
+
+    The one place the extension is imported: lazily and only once, since it is optional
+    and importing it at module load would make every CPU-only import pay for (or fail
+    on) CUDA libraries."""
     try:
-        return importlib.import_module("liteattn._C")
-    except ImportError:
-        return None
+        return importlib.import_module("liteattn._C"), None
+    except ImportError as error:
+        return None, error
+
+
+def _compiled() -> ModuleType | None:
+    return load_extension()[0]
 
 
 def tile_shape(head_dim: int, dtype: torch.dtype) -> tuple[int, int]:
