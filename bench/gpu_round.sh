@@ -22,6 +22,7 @@ stage_build() {
     >"$OUT/cmake.log" 2>&1 || { tail -30 "$OUT/cmake.log"; return 1; }
   cmake --build build/dev -j 16 -- -v >"$OUT/build.log" 2>&1 || { grep -B2 -A12 "error" "$OUT/build.log" | head -80; return 1; }
   cp build/dev/cpp/_C*.so python/liteattn/
+  export CUTLASS_DIR
   grep -E "Compiling entry|registers|spill" "$OUT/build.log" | grep -v bench >"$OUT/ptxas.txt"
   cat "$OUT/ptxas.txt"
   echo "build: $((SECONDS - t0)) s"
@@ -55,6 +56,36 @@ stage_bench() {
 stage_microbench() {
   timeout 300 ./build/dev/bench/liteattn_bench ${MICRO_ARGS:---shapes 1x40x32760x128,1x48x17776x64} \
     --json "$OUT/micro.json" 2>&1 | tee "$OUT/micro.log" | tail -30
+}
+
+# Tile-shape tuning: VARIANTS="D:BN:STAGES ..." builds the C++ benchmark once per variant
+# (traits.h's LITEATTN_TUNE_* overrides, one head dim each, builds in parallel) and times
+# each on its head dim's video shape, dense and with decisions, in one table.
+stage_variants() {
+  local shape_64=${VARIANT_SHAPE_64:-1x48x17776x64} shape_128=${VARIANT_SHAPE_128:-1x40x32760x128}
+  local v d n st dir
+  for v in ${VARIANTS:-64:128:2 64:192:2 128:128:2 128:160:2}; do
+    IFS=: read -r d n st <<<"$v"
+    dir=build/var_${d}_${n}_${st}
+    ( cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCUTLASS_DIR="$CUTLASS_DIR" \
+        -DLITEATTN_HEAD_DIMS="$d" -DCMAKE_CUDA_FLAGS="-DLITEATTN_TUNE_BLOCK_N_$d=$n -DLITEATTN_TUNE_STAGES_$d=$st" \
+        -DPython3_EXECUTABLE="$(command -v python3)" -Dpybind11_DIR="$(python3 -m pybind11 --cmakedir)" \
+        >"$OUT/variant_${d}_${n}_${st}.log" 2>&1 &&
+      cmake --build "$dir" -j 8 --target liteattn_bench >>"$OUT/variant_${d}_${n}_${st}.log" 2>&1 ||
+      echo "variant $v: build failed (see variant_${d}_${n}_${st}.log)" ) &
+  done
+  wait
+  for v in ${VARIANTS:-64:128:2 64:192:2 128:128:2 128:160:2}; do
+    IFS=: read -r d n st <<<"$v"
+    dir=build/var_${d}_${n}_${st}
+    [ -x "$dir/bench/liteattn_bench" ] || continue
+    local shape_var=shape_$d
+    for extra in "" "--decisions"; do
+      echo "== variant D=$d BN=$n stages=$st ${extra}"
+      timeout 120 "$dir/bench/liteattn_bench" --shapes "${!shape_var}" $extra \
+        --json "$OUT/variant_${d}_${n}_${st}${extra:+_dec}.json" 2>&1 | tail -3
+    done
+  done
 }
 
 stage_trajectory() {

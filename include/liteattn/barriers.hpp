@@ -14,9 +14,9 @@ enum class FwdBarrier : int {
   // that reads them (one id per consumer warpgroup).
   kEpilogueWg0 = 2,
   kEpilogueWg1 = 3,
-  // Both consumer warpgroups: every skip vote of a tile is in before its mask row is
-  // written. (The vote buffers are cleared before the kernel's first __syncthreads.)
-  kDecisionsReady = 4,
+  // Tensor-core turns of the two consumer warpgroups (collective/mma_turns.hpp).
+  kMmaTurnWg0 = 4,
+  kMmaTurnWg1 = 5,
 };
 
 }  // namespace liteattn

@@ -15,21 +15,38 @@ inline constexpr int kMaxMaskWords = 256;
 // Two consumer warpgroups of 64 query rows each make BM = 128 for every config.
 // BN and the stage count trade registers (S accumulator: BN/2 floats a thread) and
 // shared memory (stages * BN * D * 2 bytes each for K and V) against per-tile overhead.
+//
+// LITEATTN_TUNE_BLOCK_N_<D> / LITEATTN_TUNE_STAGES_<D> override a config for tuning
+// builds only (bench/gpu_round.sh's `variants` stage); a shipped build never sets them,
+// and tests/test_tiles.py would catch one that did.
+#ifndef LITEATTN_TUNE_BLOCK_N_64
+#define LITEATTN_TUNE_BLOCK_N_64 128
+#endif
+#ifndef LITEATTN_TUNE_STAGES_64
+#define LITEATTN_TUNE_STAGES_64 2
+#endif
+#ifndef LITEATTN_TUNE_BLOCK_N_128
+#define LITEATTN_TUNE_BLOCK_N_128 128
+#endif
+#ifndef LITEATTN_TUNE_STAGES_128
+#define LITEATTN_TUNE_STAGES_128 2
+#endif
+
 template <int HeadDim>
 struct FwdTileConfig;
 
 template <>
 struct FwdTileConfig<64> {
   static constexpr int kBlockM = 128;
-  static constexpr int kBlockN = 128;
-  static constexpr int kStages = 2;
+  static constexpr int kBlockN = LITEATTN_TUNE_BLOCK_N_64;
+  static constexpr int kStages = LITEATTN_TUNE_STAGES_64;
 };
 
 template <>
 struct FwdTileConfig<128> {
   static constexpr int kBlockM = 128;
-  static constexpr int kBlockN = 128;
-  static constexpr int kStages = 2;
+  static constexpr int kBlockN = LITEATTN_TUNE_BLOCK_N_128;
+  static constexpr int kStages = LITEATTN_TUNE_STAGES_128;
 };
 
 // Host-side lookup; dtype does not change the shape today but stays in the key so a

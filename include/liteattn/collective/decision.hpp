@@ -2,21 +2,28 @@
 // maxima the online softmax computes anyway. Every consumer warp votes on each tile it
 // computes: a warp that has a valid row whose tile maximum is not negligible against
 // the running maximum (or that sees the first visited tile) vetoes marking it. The
-// vetoes of both warpgroups gather in a shared-memory bit row, and the epilogue writes
-// the whole mask row once. Vote buffers alternate with the tile parity: buffer b is
-// cleared while its row is written, and next used two tiles later, after the
-// kDecisionsReady barrier of the tile in between.
+// vetoes of both warpgroups gather in a shared-memory bit row; when a warp has cast its
+// last vote of a tile it arrives on that row's mbarrier, and the producer warp, which
+// waits there, writes the whole mask row once and clears the bits. Writing the row off
+// the consumers' path keeps the decisions from costing the tensor cores anything but
+// the votes themselves.
+//
+// Vote rows alternate with the tile parity (a CTA's tile_iter). Row b is cleared by the
+// producer after it has issued every load of tile t+1 and before any load of tile t+2,
+// the next tile to vote into row b; the consumers reach those votes only through
+// mbarriers the producer arrives on after the clear, which orders it.
 #pragma once
 
 #include <cstdint>
 
 #include <cute/tensor.hpp>
+#include <cutlass/arch/barrier.h>
 
 namespace liteattn {
 
 class SkipDecision {
  public:
-  // enabled = false (no skip_out requested) makes vote() and write_row() no-ops.
+  // enabled = false (no skip_out requested) makes vote(), votes_cast() and write_row() no-ops.
   CUTE_DEVICE SkipDecision(bool enabled, uint32_t* veto_row, float threshold, float scale_log2)
       : enabled_(enabled), veto_row_(veto_row), threshold_(threshold), scale_log2_(scale_log2) {}
 
@@ -46,8 +53,15 @@ class SkipDecision {
     }
   }
 
+  // Each consumer warp, after its last vote of the tile: lane 0 cast the warp's votes,
+  // so its arrival (a release) publishes them.
+  CUTE_DEVICE void votes_cast(cutlass::arch::ClusterBarrier& votes_in) const {
+    if (enabled_ && (threadIdx.x & 31) == 0) votes_in.arrive();
+  }
+
   // skip_out = (skip_in | marked) & ~must_compute, marked = computed & ~vetoed, bits past
   // the last key tile zero. Clears the vote words it consumed for the tile after next.
+  // The producer warp calls it (thread = lane, num_threads = 32) once votes_in completes.
   CUTE_DEVICE void write_row(int32_t* skip_out_row, const int32_t* skip_in_row,
                              const int32_t* must_compute, int num_key_tiles, int thread,
                              int num_threads) const {

@@ -3,7 +3,9 @@
 // warpgroup, S = Q K^T, the online softmax and O += P V. Both sides take their key tiles
 // from a KeyTileIterator built from the same mask row, so a skipped tile is neither
 // loaded nor multiplied. Inside a warpgroup the softmax of tile i overlaps the GEMMs of
-// tile i+1 (S_{i+1} and P_i V_i are in flight while tile i+1's softmax runs).
+// tile i+1 (S_{i+1} and P_i V_i are in flight while tile i+1's softmax runs), and the
+// two warpgroups take turns issuing their GEMMs (MmaTurns), so one warpgroup's softmax
+// runs under the other's GEMMs.
 #pragma once
 
 #include <cute/tensor.hpp>
@@ -11,6 +13,7 @@
 
 #include "liteattn/collective/decision.hpp"
 #include "liteattn/collective/fragment_views.hpp"
+#include "liteattn/collective/mma_turns.hpp"
 #include "liteattn/collective/skip_iter.hpp"
 #include "liteattn/collective/softmax.hpp"
 #include "liteattn/collective/wgmma.hpp"
@@ -156,8 +159,9 @@ struct FwdMainloop {
   CUTE_DEVICE static void mma(Params const& params, SharedStorage& smem, PipelineKV& pipeline_k,
                               PipelineKV& pipeline_v, PipelineState& read_k,
                               PipelineState& read_v, KeyTileIterator key_tiles, int tile_iter,
-                              int wg, int thread_in_wg, int valid_rows, FragO& tOrO,
-                              OnlineSoftmax<2>& softmax, SkipDecision const& decision) {
+                              int wg, int thread_in_wg, int valid_rows, MmaTurns const& turns,
+                              FragO& tOrO, OnlineSoftmax<2>& softmax,
+                              SkipDecision const& decision) {
     TiledMmaQK mma_qk;
     TiledMmaPV mma_pv;
     auto thr_qk = mma_qk.get_thread_slice(thread_in_wg);
@@ -214,7 +218,10 @@ struct FwdMainloop {
     }
     float rescale[2];
     pipeline_k.consumer_wait(read_k);
-    wgmma_gemm<true, 0>(mma_qk, tSrQ, tSrK(_, _, _, read_k.index()), tSrS);
+    turns.wait();
+    wgmma_gemm<true, -1>(mma_qk, tSrQ, tSrK(_, _, _, read_k.index()), tSrS);
+    turns.pass();
+    warpgroup_wait<0>();
     pipeline_k.consumer_release(read_k);
     ++read_k;
     softmax_step(tile, true, rescale);
@@ -222,9 +229,11 @@ struct FwdMainloop {
 
     while (key_tiles.next(tile)) {
       pipeline_k.consumer_wait(read_k);
+      turns.wait();
       wgmma_gemm<true, -1>(mma_qk, tSrQ, tSrK(_, _, _, read_k.index()), tSrS);
       pipeline_v.consumer_wait(read_v);
       wgmma_gemm<false, -1>(mma_pv, tOrP, tOrV(_, _, _, read_v.index()), tOrO);
+      turns.pass();
       warpgroup_wait<1>();
       pipeline_k.consumer_release(read_k);
       ++read_k;
@@ -238,7 +247,10 @@ struct FwdMainloop {
     // Every Q K^T of this tile is done: the producer may bring in the next tile's Q.
     smem.q_empty.arrive();
     pipeline_v.consumer_wait(read_v);
-    wgmma_gemm<false, 0>(mma_pv, tOrP, tOrV(_, _, _, read_v.index()), tOrO);
+    turns.wait();
+    wgmma_gemm<false, -1>(mma_pv, tOrP, tOrV(_, _, _, read_v.index()), tOrO);
+    turns.pass();
+    warpgroup_wait<0>();
     pipeline_v.consumer_release(read_v);
     ++read_v;
   }

@@ -13,6 +13,7 @@
 #include "liteattn/collective/decision.hpp"
 #include "liteattn/collective/epilogue.hpp"
 #include "liteattn/collective/mainloop.hpp"
+#include "liteattn/collective/mma_turns.hpp"
 #include "liteattn/collective/skip_iter.hpp"
 #include "liteattn/collective/softmax.hpp"
 #include "liteattn/kernel/kernel_traits.hpp"
@@ -78,6 +79,8 @@ __global__ void __launch_bounds__(Traits::kNumThreads, 1)
     Epilogue::prefetch_descriptors(params.epilogue);
     smem.q_full.init(1);
     smem.q_empty.init(Traits::kNumMmaThreads);
+    smem.votes_in[0].init(Traits::kNumMmaWarps);
+    smem.votes_in[1].init(Traits::kNumMmaWarps);
   }
 
   typename PipelineKV::Params pipeline_params;
@@ -110,29 +113,45 @@ __global__ void __launch_bounds__(Traits::kNumThreads, 1)
     if (warp_idx != 0) return;  // one producer warp is enough to issue TMA
     PipelineState write_k = cutlass::make_producer_start_state<PipelineKV>();
     PipelineState write_v = cutlass::make_producer_start_state<PipelineKV>();
+    // The mask row of tile t is written once the consumers have voted on all of it, after
+    // the loads of tile t+1 are issued (the warp would otherwise wait there anyway) and
+    // before those of tile t+2, which reuse its vote row (see decision.hpp).
+    auto write_mask_row = [&](TileCoord c, int iter) {
+      if (masks.skip_out == nullptr) return;
+      smem.votes_in[iter & 1].wait((iter >> 1) & 1);
+      SkipDecision(true, smem.veto[iter & 1], masks.threshold, params.mainloop.scale_log2)
+          .write_row(const_cast<int32_t*>(mask_row(masks.skip_out, c)), mask_row(masks.skip_in, c),
+                     masks.must_compute, num_key_tiles, lane, 32);
+      __syncwarp();
+    };
+    TileCoord previous{};
     int tile_iter = 0;
     for (int tile = scheduler.first_tile(); scheduler.valid(tile); ++tile_iter) {
       int const drawn = scheduler.draw_next();
+      TileCoord const c = scheduler.decode(tile);
       if (lane == 0) {
-        TileCoord const c = scheduler.decode(tile);
         Mainloop::load(params.mainloop, smem, pipeline_k, pipeline_v, write_k, write_v, c.m_block,
                        c.head, c.batch, KeyTileIterator(mask_row(masks.skip_in, c), num_key_tiles),
                        tile_iter);
       }
       __syncwarp();
       tile = scheduler.publish(drawn);
+      if (tile_iter > 0) write_mask_row(previous, tile_iter - 1);
+      previous = c;
     }
+    if (tile_iter > 0) write_mask_row(previous, tile_iter - 1);
   } else {
     cutlass::arch::warpgroup_reg_alloc<Traits::kConsumerRegisters>();
     int const wg = warp_group - 1;
     int const thread_in_wg = threadIdx.x & 127;
-    int const mma_thread = threadIdx.x - 128;
     PipelineState read_k;
     PipelineState read_v;
     typename Traits::TiledMmaPV mma_pv;
     Tensor tOrO = partition_fragment_C(mma_pv, select<0, 1>(typename Traits::TileShapePV{}));
     Tensor output = rowcol_view(tOrO);
 
+    MmaTurns const turns(wg);
+    turns.start();
     scheduler.consumer_start();
     int tile_iter = 0;
     for (int tile = scheduler.first_tile(); scheduler.valid(tile); ++tile_iter) {
@@ -145,21 +164,15 @@ __global__ void __launch_bounds__(Traits::kNumThreads, 1)
       OnlineSoftmax<2> softmax(params.mainloop.scale_log2);
       Mainloop::mma(params.mainloop, smem, pipeline_k, pipeline_v, read_k, read_v,
                     KeyTileIterator(mask_row(masks.skip_in, c), num_key_tiles), tile_iter, wg,
-                    thread_in_wg, valid_rows, tOrO, softmax, decision);
+                    thread_in_wg, valid_rows, turns, tOrO, softmax, decision);
+      decision.votes_cast(smem.votes_in[tile_iter & 1]);
       float lse[2];
       softmax.finalize(output, lse);
       Epilogue::store(params.epilogue, smem, tOrO, lse, c.m_block, c.head, c.batch, wg,
                       thread_in_wg);
-
-      if (decision.enabled()) {
-        cutlass::arch::NamedBarrier::sync(Traits::kNumMmaThreads,
-                                          int(FwdBarrier::kDecisionsReady));
-        decision.write_row(const_cast<int32_t*>(mask_row(masks.skip_out, c)),
-                           mask_row(masks.skip_in, c), masks.must_compute, num_key_tiles,
-                           mma_thread, Traits::kNumMmaThreads);
-      }
       tile = scheduler.receive();
     }
+    turns.finish();
     Epilogue::drain(thread_in_wg);
   }
 }

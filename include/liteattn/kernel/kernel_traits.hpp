@@ -72,6 +72,7 @@ struct FwdKernelTraits {
 
   // Skip votes: one bit per key tile, double-buffered by tile parity (see decision.hpp).
   static constexpr int kMaxMaskWords = liteattn::kMaxMaskWords;
+  static constexpr int kNumMmaWarps = kNumMmaThreads / 32;
 
   static constexpr int kTmaBytesQ = kRowsPerWarpgroup * kHeadDim * int(sizeof(Element));
   static constexpr int kTmaBytesKV = kBlockN * kHeadDim * int(sizeof(Element));
@@ -82,6 +83,8 @@ struct FwdKernelTraits {
     array_aligned<Element, cosize_v<SmemLayoutKV>, 128> smem_k;
     array_aligned<Element, cosize_v<SmemLayoutKV>, 128> smem_v;
     uint32_t veto[2][kMaxMaskWords];
+    // One per vote row: every consumer warp arrives once it has voted on its tile.
+    alignas(8) cutlass::arch::ClusterBarrier votes_in[2];
     typename PipelineKV::SharedStorage pipeline_k;
     typename PipelineKV::SharedStorage pipeline_v;
     alignas(8) cutlass::arch::ClusterTransactionBarrier q_full;
