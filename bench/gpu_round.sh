@@ -58,32 +58,35 @@ stage_microbench() {
     --json "$OUT/micro.json" 2>&1 | tee "$OUT/micro.log" | tail -30
 }
 
-# Tile-shape tuning: VARIANTS="D:BN:STAGES ..." builds the C++ benchmark once per variant
-# (traits.h's LITEATTN_TUNE_* overrides, one head dim each, builds in parallel) and times
-# each on its head dim's video shape, dense and with decisions, in one table.
+# Tile-shape tuning: VARIANTS="D:BN:STAGES:PINGPONG ..." builds the C++ benchmark once per
+# variant (traits.h's LITEATTN_TUNE_* overrides, one head dim each, builds in parallel)
+# and times each on its head dim's video shape, dense and with decisions, in one run.
+VARIANTS_DEFAULT="64:128:2:0 64:128:2:1 64:192:2:0 128:128:2:0 128:128:2:1"
 stage_variants() {
   local shape_64=${VARIANT_SHAPE_64:-1x48x17776x64} shape_128=${VARIANT_SHAPE_128:-1x40x32760x128}
-  local v d n st dir
-  for v in ${VARIANTS:-64:128:2 64:192:2 128:128:2 128:160:2}; do
-    IFS=: read -r d n st <<<"$v"
-    dir=build/var_${d}_${n}_${st}
+  local v d n st pp dir tag flags
+  for v in ${VARIANTS:-$VARIANTS_DEFAULT}; do
+    IFS=: read -r d n st pp <<<"$v"
+    tag=${d}_${n}_${st}_${pp}; dir=build/var_$tag
+    # The host code (run_fwd.cpp: tile_shape, mask words) must see the same override.
+    flags="-DLITEATTN_TUNE_BLOCK_N_$d=$n -DLITEATTN_TUNE_STAGES_$d=$st -DLITEATTN_TUNE_PINGPONG_$d=$pp"
     ( cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCUTLASS_DIR="$CUTLASS_DIR" \
-        -DLITEATTN_HEAD_DIMS="$d" -DCMAKE_CUDA_FLAGS="-DLITEATTN_TUNE_BLOCK_N_$d=$n -DLITEATTN_TUNE_STAGES_$d=$st" \
+        -DLITEATTN_HEAD_DIMS="$d" -DCMAKE_CUDA_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
         -DPython3_EXECUTABLE="$(command -v python3)" -Dpybind11_DIR="$(python3 -m pybind11 --cmakedir)" \
-        >"$OUT/variant_${d}_${n}_${st}.log" 2>&1 &&
-      cmake --build "$dir" -j 8 --target liteattn_bench >>"$OUT/variant_${d}_${n}_${st}.log" 2>&1 ||
-      echo "variant $v: build failed (see variant_${d}_${n}_${st}.log)" ) &
+        >"$OUT/variant_$tag.log" 2>&1 &&
+      cmake --build "$dir" -j 8 --target liteattn_bench >>"$OUT/variant_$tag.log" 2>&1 ||
+      echo "variant $v: build failed (see variant_$tag.log)" ) &
   done
   wait
-  for v in ${VARIANTS:-64:128:2 64:192:2 128:128:2 128:160:2}; do
-    IFS=: read -r d n st <<<"$v"
-    dir=build/var_${d}_${n}_${st}
+  for v in ${VARIANTS:-$VARIANTS_DEFAULT}; do
+    IFS=: read -r d n st pp <<<"$v"
+    tag=${d}_${n}_${st}_${pp}; dir=build/var_$tag
     [ -x "$dir/bench/liteattn_bench" ] || continue
     local shape_var=shape_$d
     for extra in "" "--decisions"; do
-      echo "== variant D=$d BN=$n stages=$st ${extra}"
+      echo "== variant D=$d BN=$n stages=$st pingpong=$pp ${extra}"
       timeout 120 "$dir/bench/liteattn_bench" --shapes "${!shape_var}" $extra \
-        --json "$OUT/variant_${d}_${n}_${st}${extra:+_dec}.json" 2>&1 | tail -3
+        --json "$OUT/variant_$tag${extra:+_dec}.json" 2>&1 | tail -1
     done
   done
 }
@@ -92,8 +95,15 @@ stage_trajectory() {
   timeout 900 python3 bench/trajectory.py --out "$OUT/trajectory" ${TRAJ_ARGS:-} 2>&1 | tee "$OUT/trajectory.log" | tail -40
 }
 
+# The device tool brings back at most 8 files from $OUT: everything goes into one
+# archive, beside the logs read most often.
+pack_out() {
+  local t; t=$(mktemp -d); ( cd "$OUT" && tar czf "$t/round.tgz" . && rm -rf ./* && mv "$t/round.tgz" . )
+}
+
 for stage in "$@"; do
   echo "=== stage $stage ($(date -u +%H:%M:%S))"
-  "stage_$stage" || { echo "stage $stage FAILED"; status=1; [ "$stage" = build ] && exit 1; }
+  "stage_$stage" || { echo "stage $stage FAILED"; status=1; [ "$stage" = build ] && { pack_out; exit 1; }; }
 done
+pack_out
 exit $status

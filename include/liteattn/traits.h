@@ -16,7 +16,10 @@ inline constexpr int kMaxMaskWords = 256;
 // BN and the stage count trade registers (S accumulator: BN/2 floats a thread) and
 // shared memory (stages * BN * D * 2 bytes each for K and V) against per-tile overhead.
 //
-// LITEATTN_TUNE_BLOCK_N_<D> / LITEATTN_TUNE_STAGES_<D> override a config for tuning
+// kMmaPingPong: the two consumer warpgroups take turns on the tensor cores
+// (collective/mma_turns.hpp); off where measured slower (bench/RESULTS.md, round 6).
+//
+// LITEATTN_TUNE_{BLOCK_N,STAGES,PINGPONG}_<D> override a config for tuning
 // builds only (bench/gpu_round.sh's `variants` stage); a shipped build never sets them,
 // and tests/test_tiles.py would catch one that did.
 #ifndef LITEATTN_TUNE_BLOCK_N_64
@@ -25,11 +28,17 @@ inline constexpr int kMaxMaskWords = 256;
 #ifndef LITEATTN_TUNE_STAGES_64
 #define LITEATTN_TUNE_STAGES_64 2
 #endif
+#ifndef LITEATTN_TUNE_PINGPONG_64
+#define LITEATTN_TUNE_PINGPONG_64 0
+#endif
 #ifndef LITEATTN_TUNE_BLOCK_N_128
 #define LITEATTN_TUNE_BLOCK_N_128 128
 #endif
 #ifndef LITEATTN_TUNE_STAGES_128
 #define LITEATTN_TUNE_STAGES_128 2
+#endif
+#ifndef LITEATTN_TUNE_PINGPONG_128
+#define LITEATTN_TUNE_PINGPONG_128 0
 #endif
 
 template <int HeadDim>
@@ -40,6 +49,7 @@ struct FwdTileConfig<64> {
   static constexpr int kBlockM = 128;
   static constexpr int kBlockN = LITEATTN_TUNE_BLOCK_N_64;
   static constexpr int kStages = LITEATTN_TUNE_STAGES_64;
+  static constexpr bool kMmaPingPong = LITEATTN_TUNE_PINGPONG_64 != 0;
 };
 
 template <>
@@ -47,6 +57,7 @@ struct FwdTileConfig<128> {
   static constexpr int kBlockM = 128;
   static constexpr int kBlockN = LITEATTN_TUNE_BLOCK_N_128;
   static constexpr int kStages = LITEATTN_TUNE_STAGES_128;
+  static constexpr bool kMmaPingPong = LITEATTN_TUNE_PINGPONG_128 != 0;
 };
 
 // Host-side lookup; dtype does not change the shape today but stays in the key so a

@@ -4,8 +4,8 @@
 // from a KeyTileIterator built from the same mask row, so a skipped tile is neither
 // loaded nor multiplied. Inside a warpgroup the softmax of tile i overlaps the GEMMs of
 // tile i+1 (S_{i+1} and P_i V_i are in flight while tile i+1's softmax runs), and the
-// two warpgroups take turns issuing their GEMMs (MmaTurns), so one warpgroup's softmax
-// runs under the other's GEMMs.
+// two warpgroups may take turns issuing their GEMMs (MmaTurns, where traits.h says it
+// pays), so one warpgroup's softmax runs under the other's GEMMs.
 #pragma once
 
 #include <cute/tensor.hpp>
@@ -153,15 +153,16 @@ struct FwdMainloop {
   }
 
   // Consumer: one warpgroup's rows of one tile. tOrO ends holding the unnormalised
-  // output; `softmax` holds the row statistics; `decision` receives one vote per
-  // computed key tile (a no-op when skip_out is not requested).
-  template <class FragO>
+  // output; `softmax` holds the row statistics; `vote_target` receives one vote per
+  // computed key tile from each warp (nothing when skip_out is not requested), all cast
+  // before the last P V.
+  template <class FragO, class Turns>
   CUTE_DEVICE static void mma(Params const& params, SharedStorage& smem, PipelineKV& pipeline_k,
                               PipelineKV& pipeline_v, PipelineState& read_k,
                               PipelineState& read_v, KeyTileIterator key_tiles, int tile_iter,
-                              int wg, int thread_in_wg, int valid_rows, MmaTurns const& turns,
+                              int wg, int thread_in_wg, int valid_rows, Turns const& turns,
                               FragO& tOrO, OnlineSoftmax<2>& softmax,
-                              SkipDecision const& decision) {
+                              VoteTarget const& vote_target) {
     TiledMmaQK mma_qk;
     TiledMmaPV mma_pv;
     auto thr_qk = mma_qk.get_thread_slice(thread_in_wg);
@@ -185,6 +186,7 @@ struct FwdMainloop {
     bool row_valid[2];
     CUTE_UNROLL
     for (int r = 0; r < 2; ++r) row_valid[r] = get<0>(coords(r, 0)) < valid_rows;
+    SkipVotes<2> votes(vote_target, params.scale_log2, row_valid);
 
     auto mask_tail_columns = [&](int n_block) {
       int const valid_cols = params.seqlen_k - n_block * kBlockN;
@@ -203,9 +205,9 @@ struct FwdMainloop {
       mask_tail_columns(n_block);
       float tile_max[2];
       softmax.tile_row_max(scores, tile_max);
-      bool const keep = decision.keeps(first_visited, tile_max, softmax.row_max, row_valid);
+      bool const keep = votes.keeps(first_visited, tile_max, softmax.row_max);
       softmax.update(scores, tile_max, rescale);
-      decision.vote(n_block, keep);
+      votes.vote(n_block, keep);
     };
 
     clear(tOrO);
@@ -214,6 +216,7 @@ struct FwdMainloop {
     int tile;
     if (!key_tiles.next(tile)) {
       smem.q_empty.arrive();
+      votes.votes_cast();
       return;
     }
     float rescale[2];
@@ -244,8 +247,10 @@ struct FwdMainloop {
       softmax.rescale_output(output, rescale);
       convert_fragment(tSrS, tOrP);
     }
-    // Every Q K^T of this tile is done: the producer may bring in the next tile's Q.
+    // Every Q K^T of this tile is done: the producer may bring in the next tile's Q,
+    // and write this tile's mask row.
     smem.q_empty.arrive();
+    votes.votes_cast();
     pipeline_v.consumer_wait(read_v);
     turns.wait();
     wgmma_gemm<false, -1>(mma_pv, tOrP, tOrV(_, _, _, read_v.index()), tOrO);

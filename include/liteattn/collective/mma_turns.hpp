@@ -7,6 +7,11 @@
 // One named barrier per warpgroup, 256 threads: the waiting warpgroup's sync (128) plus
 // the other warpgroup's arrive (128). Both warpgroups take the same number of turns on
 // every tile (they walk the same key tiles), so the turns stay paired across tiles.
+//
+// Whether it pays is measured per head dim (traits.h, kMmaPingPong; bench/RESULTS.md):
+// with the softmax already overlapped with the warpgroup's own GEMMs, the hardware's
+// interleaving of two warpgroups' wgmmas can be better than strict turns.
+// MmaTurns<false> compiles to nothing.
 #pragma once
 
 #include <cute/config.hpp>
@@ -16,6 +21,7 @@
 
 namespace liteattn {
 
+template <bool kEnabled>
 class MmaTurns {
  public:
   static constexpr int kThreads = 2 * 128;
@@ -24,19 +30,21 @@ class MmaTurns {
 
   // Once, before the first turn: warpgroup 0 goes first.
   CUTE_DEVICE void start() const {
-    if (warpgroup_ == 0) cutlass::arch::NamedBarrier::arrive(kThreads, barrier(0));
+    if (kEnabled && warpgroup_ == 0) cutlass::arch::NamedBarrier::arrive(kThreads, barrier(0));
   }
 
-  CUTE_DEVICE void wait() const { cutlass::arch::NamedBarrier::sync(kThreads, barrier(warpgroup_)); }
+  CUTE_DEVICE void wait() const {
+    if (kEnabled) cutlass::arch::NamedBarrier::sync(kThreads, barrier(warpgroup_));
+  }
 
   CUTE_DEVICE void pass() const {
-    cutlass::arch::NamedBarrier::arrive(kThreads, barrier(1 - warpgroup_));
+    if (kEnabled) cutlass::arch::NamedBarrier::arrive(kThreads, barrier(1 - warpgroup_));
   }
 
   // Once, after the last turn: warpgroup 1's last pass() is still pending on
   // warpgroup 0's barrier; warpgroup 0 takes it so no barrier phase is left open.
   CUTE_DEVICE void finish() const {
-    if (warpgroup_ == 0) wait();
+    if (kEnabled && warpgroup_ == 0) wait();
   }
 
  private:

@@ -119,9 +119,8 @@ __global__ void __launch_bounds__(Traits::kNumThreads, 1)
     auto write_mask_row = [&](TileCoord c, int iter) {
       if (masks.skip_out == nullptr) return;
       smem.votes_in[iter & 1].wait((iter >> 1) & 1);
-      SkipDecision(true, smem.veto[iter & 1], masks.threshold, params.mainloop.scale_log2)
-          .write_row(const_cast<int32_t*>(mask_row(masks.skip_out, c)), mask_row(masks.skip_in, c),
-                     masks.must_compute, num_key_tiles, lane, 32);
+      write_skip_row(smem.veto[iter & 1], const_cast<int32_t*>(mask_row(masks.skip_out, c)),
+                     mask_row(masks.skip_in, c), masks.must_compute, num_key_tiles, lane);
       __syncwarp();
     };
     TileCoord previous{};
@@ -150,7 +149,7 @@ __global__ void __launch_bounds__(Traits::kNumThreads, 1)
     Tensor tOrO = partition_fragment_C(mma_pv, select<0, 1>(typename Traits::TileShapePV{}));
     Tensor output = rowcol_view(tOrO);
 
-    MmaTurns const turns(wg);
+    MmaTurns<Traits::kMmaPingPong> const turns(wg);
     turns.start();
     scheduler.consumer_start();
     int tile_iter = 0;
@@ -158,14 +157,13 @@ __global__ void __launch_bounds__(Traits::kNumThreads, 1)
       TileCoord const c = scheduler.decode(tile);
       int const valid_rows = params.epilogue.seqlen_q -
                              (c.m_block * Traits::kBlockM + wg * Traits::kRowsPerWarpgroup);
-      SkipDecision const decision(masks.skip_out != nullptr, smem.veto[tile_iter & 1],
-                                  masks.threshold, params.mainloop.scale_log2);
+      VoteTarget const vote_target{masks.skip_out != nullptr, smem.veto[tile_iter & 1],
+                                   &smem.votes_in[tile_iter & 1], masks.threshold};
 
       OnlineSoftmax<2> softmax(params.mainloop.scale_log2);
       Mainloop::mma(params.mainloop, smem, pipeline_k, pipeline_v, read_k, read_v,
                     KeyTileIterator(mask_row(masks.skip_in, c), num_key_tiles), tile_iter, wg,
-                    thread_in_wg, valid_rows, turns, tOrO, softmax, decision);
-      decision.votes_cast(smem.votes_in[tile_iter & 1]);
+                    thread_in_wg, valid_rows, turns, tOrO, softmax, vote_target);
       float lse[2];
       softmax.finalize(output, lse);
       Epilogue::store(params.epilogue, smem, tOrO, lse, c.m_block, c.head, c.batch, wg,

@@ -23,6 +23,7 @@ struct FwdKernelTraits {
   static constexpr int kBlockM = Config::kBlockM;
   static constexpr int kBlockN = Config::kBlockN;
   static constexpr int kStages = Config::kStages;
+  static constexpr bool kMmaPingPong = Config::kMmaPingPong;
 
   // Warp roles: warpgroup 0 produces (one warp issues TMA, the rest idle), warpgroups
   // 1 and 2 each own 64 query rows of the tile.
