@@ -98,7 +98,7 @@ __global__ void __launch_bounds__(Traits::kNumThreads, 1)
   cutlass::arch::fence_barrier_init();
   __syncthreads();
 
-  typename Kernel::Scheduler scheduler(params.scheduler, &smem.next_tile);
+  typename Kernel::Scheduler scheduler(params.scheduler, smem.next_tile);
   auto const& masks = params.masks;
   int const num_m_blocks = params.scheduler.num_m_blocks;
   int const num_key_tiles = params.mainloop.num_key_tiles;
@@ -134,7 +134,7 @@ __global__ void __launch_bounds__(Traits::kNumThreads, 1)
                        tile_iter);
       }
       __syncwarp();
-      tile = scheduler.publish(drawn);
+      tile = scheduler.publish(drawn, tile_iter);
       if (tile_iter > 0) write_mask_row(previous, tile_iter - 1);
       previous = c;
     }
@@ -168,7 +168,7 @@ __global__ void __launch_bounds__(Traits::kNumThreads, 1)
       softmax.finalize(output, lse);
       Epilogue::store(params.epilogue, smem, tOrO, lse, c.m_block, c.head, c.batch, wg,
                       thread_in_wg);
-      tile = scheduler.receive();
+      tile = scheduler.receive(tile_iter);
     }
     turns.finish();
     Epilogue::drain(thread_in_wg);

@@ -2,7 +2,10 @@
 // (batch, head, query-tile) work items from a global counter, so a CTA that drew cheap
 // tiles (mostly skipped) simply takes more of them. The producer warp draws the next
 // index while it loads the current tile and hands it to the consumers through shared
-// memory, one tile ahead.
+// memory, one tile ahead. The k-th hand-off uses slot k % 2, so a slot is rewritten only
+// two barrier phases after it was read (the named barriers already order the reads
+// before the next write; the second slot keeps a late reader of one phase and the
+// writer of the next on different words).
 #pragma once
 
 #include <cstdint>
@@ -34,7 +37,8 @@ class DynamicTileScheduler {
   // Producer warp plus consumers take part in the hand-off barriers.
   static constexpr int kHandoffThreads = kNumConsumerThreads + 32;
 
-  CUTE_DEVICE DynamicTileScheduler(Params const& params, int* slot) : params_(params), slot_(slot) {}
+  // slots: two ints of shared memory.
+  CUTE_DEVICE DynamicTileScheduler(Params const& params, int* slots) : params_(params), slots_(slots) {}
 
   CUTE_DEVICE int first_tile() const { return blockIdx.x; }
   CUTE_DEVICE bool valid(int tile) const { return tile < params_.num_tiles; }
@@ -57,10 +61,10 @@ class DynamicTileScheduler {
 
   // Producer warp, every lane: waits until the consumers have read the previous index,
   // stores this one, and returns it to every lane.
-  CUTE_DEVICE int publish(int drawn) const {
+  CUTE_DEVICE int publish(int drawn, int handoff) const {
     int const next = __shfl_sync(0xffffffff, drawn, 0);
     cutlass::arch::NamedBarrier::sync(kHandoffThreads, int(FwdBarrier::kSchedulerRead));
-    if ((threadIdx.x & 31) == 0) *slot_ = next;
+    if ((threadIdx.x & 31) == 0) slots_[handoff & 1] = next;
     cutlass::arch::NamedBarrier::arrive(kHandoffThreads, int(FwdBarrier::kSchedulerWritten));
     return next;
   }
@@ -72,9 +76,9 @@ class DynamicTileScheduler {
 
   // Consumers: the next index. No arrival after the terminating index, so every barrier
   // phase the consumers open is closed by the producer.
-  CUTE_DEVICE int receive() const {
+  CUTE_DEVICE int receive(int handoff) const {
     cutlass::arch::NamedBarrier::sync(kHandoffThreads, int(FwdBarrier::kSchedulerWritten));
-    int const next = *slot_;
+    int const next = slots_[handoff & 1];
     if (valid(next)) {
       cutlass::arch::NamedBarrier::arrive(kHandoffThreads, int(FwdBarrier::kSchedulerRead));
     }
@@ -83,7 +87,7 @@ class DynamicTileScheduler {
 
  private:
   Params params_;
-  int* slot_;
+  int* slots_;
 };
 
 }  // namespace liteattn
