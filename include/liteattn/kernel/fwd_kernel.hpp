@@ -81,6 +81,7 @@ __global__ void __launch_bounds__(Traits::kNumThreads, 1)
     smem.q_empty.init(Traits::kNumMmaThreads);
     smem.votes_in[0].init(Traits::kNumMmaWarps);
     smem.votes_in[1].init(Traits::kNumMmaWarps);
+    Kernel::Scheduler::init(smem.tile_handoff);
   }
 
   typename PipelineKV::Params pipeline_params;
@@ -98,7 +99,7 @@ __global__ void __launch_bounds__(Traits::kNumThreads, 1)
   cutlass::arch::fence_barrier_init();
   __syncthreads();
 
-  typename Kernel::Scheduler scheduler(params.scheduler, smem.next_tile);
+  typename Kernel::Scheduler scheduler(params.scheduler, smem.tile_handoff);
   auto const& masks = params.masks;
   int const num_m_blocks = params.scheduler.num_m_blocks;
   int const num_key_tiles = params.mainloop.num_key_tiles;
@@ -151,7 +152,6 @@ __global__ void __launch_bounds__(Traits::kNumThreads, 1)
 
     MmaTurns<Traits::kMmaPingPong> const turns(wg);
     turns.start();
-    scheduler.consumer_start();
     int tile_iter = 0;
     for (int tile = scheduler.first_tile(); scheduler.valid(tile); ++tile_iter) {
       TileCoord const c = scheduler.decode(tile);

@@ -8,6 +8,7 @@
 #include <cutlass/numeric_types.h>
 #include <cutlass/pipeline/pipeline.hpp>
 
+#include "liteattn/kernel/tile_scheduler.hpp"
 #include "liteattn/traits.h"
 
 namespace liteattn {
@@ -90,7 +91,7 @@ struct FwdKernelTraits {
     typename PipelineKV::SharedStorage pipeline_v;
     alignas(8) cutlass::arch::ClusterTransactionBarrier q_full;
     alignas(8) cutlass::arch::ClusterBarrier q_empty;
-    int next_tile[2];  // the tile scheduler's hand-off slots
+    typename DynamicTileScheduler<kNumMmaThreads>::Handoff tile_handoff;
   };
   static constexpr int kSharedStorageBytes = int(sizeof(SharedStorage));
   static_assert(kSharedStorageBytes <= 227 * 1024, "shared storage exceeds sm_90's 227 KB");

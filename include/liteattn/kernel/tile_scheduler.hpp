@@ -2,18 +2,14 @@
 // (batch, head, query-tile) work items from a global counter, so a CTA that drew cheap
 // tiles (mostly skipped) simply takes more of them. The producer warp draws the next
 // index while it loads the current tile and hands it to the consumers through shared
-// memory, one tile ahead. The k-th hand-off uses slot k % 2, so a slot is rewritten only
-// two barrier phases after it was read (the named barriers already order the reads
-// before the next write; the second slot keeps a late reader of one phase and the
-// writer of the next on different words).
+// memory, one tile ahead: the k-th hand-off goes through slot k % 2 and that slot's
+// pair of mbarriers (full: the producer stored it; empty: every consumer thread read it).
 #pragma once
 
 #include <cstdint>
 
 #include <cute/config.hpp>
 #include <cutlass/arch/barrier.h>
-
-#include "liteattn/barriers.hpp"
 
 namespace liteattn {
 
@@ -34,11 +30,23 @@ class DynamicTileScheduler {
     const int32_t* order;  // heaviest-first permutation of the tiles, or null (linear)
   };
 
-  // Producer warp plus consumers take part in the hand-off barriers.
-  static constexpr int kHandoffThreads = kNumConsumerThreads + 32;
+  // The hand-off state in shared memory.
+  struct Handoff {
+    int slot[2];
+    cutlass::arch::ClusterBarrier full[2];
+    cutlass::arch::ClusterBarrier empty[2];
+  };
 
-  // slots: two ints of shared memory.
-  CUTE_DEVICE DynamicTileScheduler(Params const& params, int* slots) : params_(params), slots_(slots) {}
+  // One thread, before the kernel's first __syncthreads.
+  CUTE_DEVICE static void init(Handoff& handoff) {
+    for (int s = 0; s < 2; ++s) {
+      handoff.full[s].init(1);
+      handoff.empty[s].init(kNumConsumerThreads);
+    }
+  }
+
+  CUTE_DEVICE DynamicTileScheduler(Params const& params, Handoff& handoff)
+      : params_(params), handoff_(handoff) {}
 
   CUTE_DEVICE int first_tile() const { return blockIdx.x; }
   CUTE_DEVICE bool valid(int tile) const { return tile < params_.num_tiles; }
@@ -59,35 +67,31 @@ class DynamicTileScheduler {
     return next;
   }
 
-  // Producer warp, every lane: waits until the consumers have read the previous index,
-  // stores this one, and returns it to every lane.
-  CUTE_DEVICE int publish(int drawn, int handoff) const {
+  // Producer warp, every lane, k-th hand-off: waits until the consumers have read what
+  // the slot held two hand-offs ago, stores the drawn index, and returns it to every lane.
+  CUTE_DEVICE int publish(int drawn, int k) const {
     int const next = __shfl_sync(0xffffffff, drawn, 0);
-    cutlass::arch::NamedBarrier::sync(kHandoffThreads, int(FwdBarrier::kSchedulerRead));
-    if ((threadIdx.x & 31) == 0) slots_[handoff & 1] = next;
-    cutlass::arch::NamedBarrier::arrive(kHandoffThreads, int(FwdBarrier::kSchedulerWritten));
+    int const s = k & 1;
+    handoff_.empty[s].wait(((k >> 1) & 1) ^ 1);  // a fresh slot counts as read
+    if ((threadIdx.x & 31) == 0) {
+      handoff_.slot[s] = next;
+      handoff_.full[s].arrive();  // a release: the store is visible to whoever waits
+    }
     return next;
   }
 
-  // Consumers, once at start: the slot starts out free.
-  CUTE_DEVICE void consumer_start() const {
-    cutlass::arch::NamedBarrier::arrive(kHandoffThreads, int(FwdBarrier::kSchedulerRead));
-  }
-
-  // Consumers: the next index. No arrival after the terminating index, so every barrier
-  // phase the consumers open is closed by the producer.
-  CUTE_DEVICE int receive(int handoff) const {
-    cutlass::arch::NamedBarrier::sync(kHandoffThreads, int(FwdBarrier::kSchedulerWritten));
-    int const next = slots_[handoff & 1];
-    if (valid(next)) {
-      cutlass::arch::NamedBarrier::arrive(kHandoffThreads, int(FwdBarrier::kSchedulerRead));
-    }
+  // Consumers, k-th hand-off: the next index.
+  CUTE_DEVICE int receive(int k) const {
+    int const s = k & 1;
+    handoff_.full[s].wait((k >> 1) & 1);
+    int const next = handoff_.slot[s];
+    handoff_.empty[s].arrive();
     return next;
   }
 
  private:
   Params params_;
-  int* slots_;
+  Handoff& handoff_;
 };
 
 }  // namespace liteattn
