@@ -3,7 +3,8 @@
 // tiles (mostly skipped) simply takes more of them. The producer warp draws the next
 // index while it loads the current tile and hands it to the consumers through shared
 // memory, one tile ahead: the k-th hand-off goes through slot k % 2 and that slot's
-// pair of mbarriers (full: the producer stored it; empty: every consumer thread read it).
+// pair of mbarriers (full: the producer stored it; empty: every consumer warp read it;
+// lane 0 reads for its warp, so 8 arrivals a hand-off rather than 256).
 #pragma once
 
 #include <cstdint>
@@ -41,7 +42,7 @@ class DynamicTileScheduler {
   CUTE_DEVICE static void init(Handoff& handoff) {
     for (int s = 0; s < 2; ++s) {
       handoff.full[s].init(1);
-      handoff.empty[s].init(kNumConsumerThreads);
+      handoff.empty[s].init(kNumConsumerThreads / 32);
     }
   }
 
@@ -80,13 +81,16 @@ class DynamicTileScheduler {
     return next;
   }
 
-  // Consumers, k-th hand-off: the next index.
+  // Consumers, every lane, k-th hand-off: the next index.
   CUTE_DEVICE int receive(int k) const {
     int const s = k & 1;
     handoff_.full[s].wait((k >> 1) & 1);
-    int const next = handoff_.slot[s];
-    handoff_.empty[s].arrive();
-    return next;
+    int next = 0;
+    if ((threadIdx.x & 31) == 0) {
+      next = handoff_.slot[s];
+      handoff_.empty[s].arrive();  // after the read, in program order
+    }
+    return __shfl_sync(0xffffffff, next, 0);
   }
 
  private:
