@@ -53,9 +53,13 @@ stage_bench() {
   timeout 900 python3 bench/compare.py --json "$OUT/compare.json" --md "$OUT/compare.md" ${BENCH_ARGS:-} 2>&1 | tee "$OUT/compare.log" | tail -60
 }
 
+# The C++ benchmark twice: without and with decisions (skip_out), same inputs.
 stage_microbench() {
-  timeout 300 ./build/dev/bench/liteattn_bench ${MICRO_ARGS:---shapes 1x40x32760x128,1x48x17776x64} \
-    --json "$OUT/micro.json" 2>&1 | tee "$OUT/micro.log" | tail -30
+  local args=${MICRO_ARGS:---shapes 1x40x32760x128,1x48x17776x64 --iters 100}
+  timeout 300 ./build/dev/bench/liteattn_bench $args --json "$OUT/micro.json" 2>&1 |
+    tee "$OUT/micro.log" | tail -8
+  timeout 300 ./build/dev/bench/liteattn_bench $args --decisions --json "$OUT/micro_dec.json" 2>&1 |
+    tee "$OUT/micro_dec.log" | tail -4
 }
 
 # Tile-shape tuning: VARIANTS="D:BN:STAGES:PINGPONG ..." builds the C++ benchmark once per
