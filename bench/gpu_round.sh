@@ -22,7 +22,6 @@ stage_build() {
     >"$OUT/cmake.log" 2>&1 || { tail -30 "$OUT/cmake.log"; return 1; }
   cmake --build build/dev -j 16 -- -v >"$OUT/build.log" 2>&1 || { grep -B2 -A12 "error" "$OUT/build.log" | head -80; return 1; }
   cp build/dev/cpp/_C*.so python/liteattn/
-  export CUTLASS_DIR
   grep -E "Compiling entry|registers|spill" "$OUT/build.log" | grep -v bench >"$OUT/ptxas.txt"
   cat "$OUT/ptxas.txt"
   echo "build: $((SECONDS - t0)) s"
@@ -69,6 +68,11 @@ VARIANTS_DEFAULT="64:128:2:0 64:128:2:1 64:192:2:0 128:128:2:0 128:128:2:1"
 stage_variants() {
   local shape_64=${VARIANT_SHAPE_64:-1x48x17776x64} shape_128=${VARIANT_SHAPE_128:-1x40x32760x128}
   local v d n st pp dir tag flags
+  [ -n "${CUTLASS_DIR:-}" ] || { echo "variants: run the build stage first (it sets CUTLASS_DIR)"; return 1; }
+  for v in ${VARIANTS:-$VARIANTS_DEFAULT}; do
+    IFS=: read -r d n st pp <<<"$v"
+    case "$d" in 64|128) ;; *) echo "variants: '$v': head dim must be 64 or 128"; return 1 ;; esac
+  done
   for v in ${VARIANTS:-$VARIANTS_DEFAULT}; do
     IFS=: read -r d n st pp <<<"$v"
     tag=${d}_${n}_${st}_${pp}; dir=build/var_$tag
@@ -119,6 +123,8 @@ stage_trajectory() {
 # The device tool brings back at most 8 files from $OUT: everything goes into one
 # archive, beside the logs read most often.
 pack_out() {
+  # $OUT is emptied after packing: never let that be the checkout or a parent of it.
+  case "$(realpath "$PWD")/" in "$(realpath "$OUT")"/*) echo "pack_out: OUT=$OUT holds the checkout; not packing"; return ;; esac
   local t; t=$(mktemp -d); ( cd "$OUT" && tar czf "$t/round.tgz" . && rm -rf ./* && mv "$t/round.tgz" . )
 }
 

@@ -14,7 +14,15 @@
 // Vote rows alternate with the tile parity (a CTA's tile_iter). Row b is cleared by the
 // producer after it has issued every load of tile t+1 and before any load of tile t+2,
 // the next tile to vote into row b; the consumers reach those votes only through
-// mbarriers the producer arrives on after the clear, which orders it.
+// mbarriers the producer arrives on after the clear, which orders it. The same chain keeps
+// a row's mbarrier from running a phase ahead of the producer's wait: every consumer warp
+// waits for its tile's Q (q_full) before votes_cast(), also on a row with no key tile,
+// and the producer loads tile t+2's Q only after it has waited for tile t's votes. A
+// fast path that skipped the Q wait for empty rows would break this.
+//
+// The margin form (x <= threshold / scale_log2 rather than x * scale_log2 <= threshold)
+// rounds differently; the two can disagree only within float rounding of the threshold,
+// inside the 1e-3 band the reference comparison excludes (DESIGN.md section 4).
 #pragma once
 
 #include <cmath>
@@ -39,7 +47,8 @@ class SkipVotes {
  public:
   // A tile is negligible for a row when (tile_max - running_max) * scale_log2 <=
   // threshold; the margin below is that bound in raw score units, +inf for rows past the
-  // sequence end (they never keep a tile).
+  // sequence end (they never keep a tile, unless their difference is NaN, which needs an
+  // inf or NaN in K and then keeps the tile, the safe side).
   CUTE_DEVICE SkipVotes(VoteTarget const& target, float scale_log2, bool const (&row_valid)[kRows])
       : target_(target) {
     CUTE_UNROLL

@@ -5,7 +5,8 @@
 // waiting on the exponentials.
 //
 // One named barrier per warpgroup, 256 threads: the waiting warpgroup's sync (128) plus
-// the other warpgroup's arrive (128). Both warpgroups take the same number of turns on
+// the other warpgroup's arrive (128); for warpgroup 0's first turn, its own start()
+// supplies that arrive. Both warpgroups take the same number of turns on
 // every tile (they walk the same key tiles), so the turns stay paired across tiles.
 //
 // Whether it pays is measured per head dim (traits.h, kMmaPingPong; bench/RESULTS.md):
