@@ -225,6 +225,7 @@ struct FwdMainloop {
     wgmma_gemm<true, -1>(mma_qk, tSrQ, tSrK(_, _, _, read_k.index()), tSrS);
     turns.pass();
     warpgroup_wait<0>();
+    warpgroup_fence_operand(tSrS);
     pipeline_k.consumer_release(read_k);
     ++read_k;
     softmax_step(tile, true, rescale);
@@ -238,10 +239,12 @@ struct FwdMainloop {
       wgmma_gemm<false, -1>(mma_pv, tOrP, tOrV(_, _, _, read_v.index()), tOrO);
       turns.pass();
       warpgroup_wait<1>();
+      warpgroup_fence_operand(tSrS);
       pipeline_k.consumer_release(read_k);
       ++read_k;
       softmax_step(tile, false, rescale);
       warpgroup_wait<0>();
+      warpgroup_fence_operand(tOrO);
       pipeline_v.consumer_release(read_v);
       ++read_v;
       softmax.rescale_output(output, rescale);
@@ -256,6 +259,7 @@ struct FwdMainloop {
     wgmma_gemm<false, -1>(mma_pv, tOrP, tOrV(_, _, _, read_v.index()), tOrO);
     turns.pass();
     warpgroup_wait<0>();
+    warpgroup_fence_operand(tOrO);
     pipeline_v.consumer_release(read_v);
     ++read_v;
   }
