@@ -85,24 +85,7 @@ stage_variants() {
       cmake --build "$dir" -j 8 --target liteattn_bench >>"$OUT/variant_$tag.log" 2>&1 ||
       echo "variant $v: build failed (see variant_$tag.log)" ) &
   done
-  # Earlier revisions (exported trees under .revs/, carried): the same benchmark, to tell
-  # a code regression from a slower machine.
-  for dir in .revs/*/; do
-    [ -f "$dir/CMakeLists.txt" ] || continue
-    tag=rev_$(basename "$dir")
-    ( cmake -S "$dir" -B "build/$tag" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCUTLASS_DIR="$CUTLASS_DIR" \
-        -DPython3_EXECUTABLE="$(command -v python3)" -Dpybind11_DIR="$(python3 -m pybind11 --cmakedir)" \
-        >"$OUT/$tag.log" 2>&1 &&
-      cmake --build "build/$tag" -j 8 --target liteattn_bench >>"$OUT/$tag.log" 2>&1 ||
-      echo "$tag: build failed" ) &
-  done
   wait
-  for dir in build/rev_*/; do
-    [ -x "$dir/bench/liteattn_bench" ] || continue
-    echo "== $(basename "$dir")"
-    timeout 120 "$dir/bench/liteattn_bench" --shapes "$shape_128,$shape_64" \
-      --json "$OUT/$(basename "$dir").json" 2>&1 | tail -3
-  done
   for v in ${VARIANTS:-$VARIANTS_DEFAULT}; do
     IFS=: read -r d n st pp <<<"$v"
     tag=${d}_${n}_${st}_${pp}; dir=build/var_$tag

@@ -1,16 +1,49 @@
 #!/usr/bin/env bash
-# Times prebuilt C++ benchmark binaries (.revbin/bench_*, built here from earlier
-# revisions and the current tree) side by side on the GPU machine, interleaved and with
-# the current build first and last, so a code regression shows apart from drift.
-#   bash bench/run_revbins.sh            (on the device; results under $OUT)
+# The C++ benchmark of earlier revisions beside the current one, to tell a code
+# regression from a slower machine. Two steps, so the device's time goes to timing only:
+#
+#   bash bench/run_revbins.sh build REV...   # here (nvcc + nvidia-cutlass): builds
+#                                            # .revbin/bench_cur and .revbin/bench_r<REV>
+#   bash bench/run_revbins.sh                # on the GPU machine, carrying .revbin:
+#                                            # times them, interleaved, current first and
+#                                            # last; results under $OUT
 set -uo pipefail
 OUT=${OUT:-$PWD/gpu_out}
+shapes=${REV_SHAPES:-1x40x32760x128,1x48x17776x64}
+
+build_bench() {  # source tree, binary name
+  local dir=/tmp/liteattn_revbuild_$2
+  cmake -S "$1" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DCUTLASS_DIR="$(python3 -c 'import cutlass_library, os; print(os.path.join(os.path.dirname(cutlass_library.__file__), "source"))')" \
+    -DPython3_EXECUTABLE="$(command -v python3)" -Dpybind11_DIR="$(python3 -m pybind11 --cmakedir)" \
+    >"$dir.log" 2>&1 &&
+    cmake --build "$dir" --target liteattn_bench >>"$dir.log" 2>&1 &&
+    cp "$dir/bench/liteattn_bench" ".revbin/$2" && echo "built .revbin/$2" ||
+    { echo "$2: build failed, see $dir.log"; return 1; }
+}
+
+if [ "${1:-}" = build ]; then
+  shift
+  mkdir -p .revbin
+  status=0
+  build_bench . bench_cur || status=1
+  for rev in "$@"; do
+    src=$(mktemp -d)
+    git archive "$rev" | tar x -C "$src" || { status=1; continue; }
+    # Revisions up to 18860ad define the tile-order kernel in a header included by every
+    # instantiation (a duplicate symbol at link time, fixed in 3d6457c): make it static.
+    order=$src/include/liteattn/kernel/tile_order.cuh
+    [ -f "$order" ] && sed -i 's/^__global__ void __launch_bounds__(kTileOrderThreads)/static &/' "$order"
+    build_bench "$src" "bench_r$rev" || status=1
+  done
+  exit $status
+fi
+
 mkdir -p "$OUT"
 export LD_LIBRARY_PATH=/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-shapes=${REV_SHAPES:-1x40x32760x128,1x48x17776x64}
 shopt -s nullglob
 revs=(.revbin/bench_r*)
-[ -x .revbin/bench_cur ] && [ ${#revs[@]} -gt 0 ] || { echo "need .revbin/bench_cur and .revbin/bench_r*"; exit 1; }
+[ -x .revbin/bench_cur ] && [ ${#revs[@]} -gt 0 ] || { echo "need .revbin/bench_cur and .revbin/bench_r* (run: $0 build REV...)"; exit 1; }
 status=0
 for bin in .revbin/bench_cur "${revs[@]}" .revbin/bench_cur; do
   echo "== $bin" | tee -a "$OUT/revbins.log"
