@@ -57,21 +57,20 @@ class SkipVotes {
     }
   }
 
-  // This thread's view of one computed tile: true when one of its rows keeps it, or when
-  // it is the first visited tile. Call before the running maximum moves on. Written as
-  // !(x <= margin) so that threshold -inf keeps every tile.
-  CUTE_DEVICE bool keeps(bool first_visited, float const (&tile_max)[kRows],
-                         float const (&running_max)[kRows]) const {
+  // Records this thread's view of `tile`: kept when one of its rows keeps it (tile_max
+  // against the running maximum from before the tile), or when it is the first visited
+  // tile. Written as !(x <= margin) so that threshold -inf keeps every tile. Called after
+  // the exponentials, and nothing is computed when no skip_out is requested: the dense
+  // path's softmax must not carry the decision (measured: computing it unconditionally
+  // between the row maxima and the exponentials cost 4% at D=128, bench/RESULTS.md).
+  // Tiles arrive in descending order, so a new 32-tile word means the previous one is
+  // complete.
+  CUTE_DEVICE void vote(int tile, bool first_visited, float const (&tile_max)[kRows],
+                        float const (&running_max)[kRows]) {
+    if (!target_.enabled) return;
     bool keep = first_visited;
     CUTE_UNROLL
     for (int r = 0; r < kRows; ++r) keep |= !(tile_max[r] - running_max[r] <= margin_[r]);
-    return keep;
-  }
-
-  // Records this thread's view of `tile`; tiles arrive in descending order, so a new
-  // 32-tile word means the previous one is complete.
-  CUTE_DEVICE void vote(int tile, bool keep) {
-    if (!target_.enabled) return;
     int const word = tile >> 5;
     if (word != word_) {
       flush();

@@ -205,9 +205,9 @@ struct FwdMainloop {
       mask_tail_columns(n_block);
       float tile_max[2];
       softmax.tile_row_max(scores, tile_max);
-      bool const keep = votes.keeps(first_visited, tile_max, softmax.row_max);
+      float const running_max[2] = {softmax.row_max[0], softmax.row_max[1]};
       softmax.update(scores, tile_max, rescale);
-      votes.vote(n_block, keep);
+      votes.vote(n_block, first_visited, tile_max, running_max);
     };
 
     clear(tOrO);
