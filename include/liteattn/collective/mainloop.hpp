@@ -200,9 +200,12 @@ struct FwdMainloop {
       }
     };
 
-    // Tile max, vote, and the softmax update of one freshly computed score tile.
+    // Tile max, vote, and the softmax update of one freshly computed score tile. Only the
+    // last key tile can be partial, and tiles come in descending order, so only the first
+    // visited tile needs its tail masked: the loop's steps carry no per-column selects
+    // (96 instructions a tile at BN = 128, on the softmax's critical path).
     auto softmax_step = [&](int n_block, bool first_visited, float (&rescale)[2]) {
-      mask_tail_columns(n_block);
+      if (first_visited) mask_tail_columns(n_block);
       float tile_max[2];
       softmax.tile_row_max(scores, tile_max);
       float const running_max[2] = {softmax.row_max[0], softmax.row_max[1]};

@@ -16,6 +16,12 @@ using namespace cute;
 
 template <int kRows>
 struct OnlineSoftmax {
+  // Row maxima and sums run as this many independent chains combined at the end: a
+  // single chain is 32 dependent FMNMX / FADD a row at BN = 128, and with two warps a
+  // scheduler their latency, not the ALU, bounds the softmax (Nsight Compute, 2026-11-29:
+  // "wait" the first stall reason at D = 64). Changes the summation order, not the result
+  // beyond float rounding; still deterministic.
+  static constexpr int kChains = 4;
   float row_max[kRows];
   float row_sum[kRows];
   float const scale_log2;
@@ -42,12 +48,15 @@ struct OnlineSoftmax {
   template <class TensorS>
   CUTE_DEVICE void tile_row_max(TensorS const& s, float (&tile_max)[kRows]) const {
     static_assert(decltype(size<0>(s))::value == kRows);
+    static_assert(decltype(size<1>(s))::value % kChains == 0 && kChains == 4);
     CUTE_UNROLL
     for (int r = 0; r < kRows; ++r) {
-      float m = s(r, 0);
+      float m[kChains];
       CUTE_UNROLL
-      for (int c = 1; c < size<1>(s); ++c) m = fmaxf(m, s(r, c));
-      tile_max[r] = quad_max(m);
+      for (int j = 0; j < kChains; ++j) m[j] = s(r, j);
+      CUTE_UNROLL
+      for (int c = kChains; c < size<1>(s); ++c) m[c % kChains] = fmaxf(m[c % kChains], s(r, c));
+      tile_max[r] = quad_max(fmaxf(fmaxf(m[0], m[1]), fmaxf(m[2], m[3])));
     }
   }
 
@@ -63,13 +72,13 @@ struct OnlineSoftmax {
       rescale[r] = exp2f((row_max[r] - new_max) * scale_log2);
       row_max[r] = new_max;
       float const shift = new_max * scale_log2;
-      float sum = 0.f;
+      float sum[kChains] = {};
       CUTE_UNROLL
       for (int c = 0; c < size<1>(s); ++c) {
         s(r, c) = exp2f(fmaf(s(r, c), scale_log2, -shift));
-        sum += s(r, c);
+        sum[c % kChains] += s(r, c);
       }
-      row_sum[r] = row_sum[r] * rescale[r] + sum;
+      row_sum[r] = row_sum[r] * rescale[r] + ((sum[0] + sum[1]) + (sum[2] + sum[3]));
     }
   }
 
