@@ -6,12 +6,11 @@ namespace liteattn {
 
 enum class FwdBarrier : int {
   // Per-warpgroup epilogue: orders the O shared-memory writes against the TMA store
-  // that reads them (one id per consumer warpgroup).
+  // that reads them; ids kEpilogueWg0 + wg, one per consumer warpgroup (up to three).
   kEpilogueWg0 = 0,
-  kEpilogueWg1 = 1,
   // Tensor-core turns of the two consumer warpgroups (collective/mma_turns.hpp).
-  kMmaTurnWg0 = 2,
-  kMmaTurnWg1 = 3,
+  kMmaTurnWg0 = 3,
+  kMmaTurnWg1 = 4,
 };
 
 }  // namespace liteattn

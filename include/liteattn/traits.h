@@ -12,17 +12,26 @@ namespace liteattn {
 // 256 * 32 key tiles (1M keys at BN = 128).
 inline constexpr int kMaxMaskWords = 256;
 
-// Two consumer warpgroups of 64 query rows each make BM = 128 for every config.
+// Each consumer warpgroup owns 64 query rows: BM = 64 * warpgroups. D = 64 runs three
+// (BM = 192, FlashAttention-3's choice there): its softmax, not the tensor cores, bounds
+// the loop, and it is latency- rather than throughput-bound (Nsight Compute, 2026-11-29:
+// MUFU and tensor pipes both ~50% busy, "wait" the first stall reason), so a third warp
+// per scheduler hides more of it. The cost is 160 registers a consumer thread instead
+// of 240 (kernel_traits.hpp) and a 1.5x coarser query tile in the skip mask.
 // BN and the stage count trade registers (S accumulator: BN/2 floats a thread) and
 // shared memory (stages * BN * D * 2 bytes each for K and V) against per-tile overhead.
 //
 // kMmaPingPong: the two consumer warpgroups take turns on the tensor cores
 // (collective/mma_turns.hpp); off where measured slower (bench/RESULTS.md, round 6).
 //
-// LITEATTN_TUNE_{BLOCK_N,STAGES,PINGPONG}_<D> override a config for tuning
+// LITEATTN_TUNE_{WARPGROUPS,BLOCK_N,STAGES,PINGPONG}_<D> override a config for tuning
 // builds only (bench/gpu_round.sh's `variants` stage); a shipped build never sets them
-// (tests/test_tiles.py would catch a BLOCK_N override, which changes tile_shape; the
+// (tests/test_tiles.py would catch a WARPGROUPS or BLOCK_N override, which changes
+// tile_shape; the
 // STAGES and PINGPONG overrides change no result and nothing checks for them).
+#ifndef LITEATTN_TUNE_WARPGROUPS_64
+#define LITEATTN_TUNE_WARPGROUPS_64 3
+#endif
 #ifndef LITEATTN_TUNE_BLOCK_N_64
 #define LITEATTN_TUNE_BLOCK_N_64 128
 #endif
@@ -31,6 +40,9 @@ inline constexpr int kMaxMaskWords = 256;
 #endif
 #ifndef LITEATTN_TUNE_PINGPONG_64
 #define LITEATTN_TUNE_PINGPONG_64 0
+#endif
+#ifndef LITEATTN_TUNE_WARPGROUPS_128
+#define LITEATTN_TUNE_WARPGROUPS_128 2
 #endif
 #ifndef LITEATTN_TUNE_BLOCK_N_128
 #define LITEATTN_TUNE_BLOCK_N_128 128
@@ -47,7 +59,8 @@ struct FwdTileConfig;
 
 template <>
 struct FwdTileConfig<64> {
-  static constexpr int kBlockM = 128;
+  static constexpr int kConsumerWarpgroups = LITEATTN_TUNE_WARPGROUPS_64;
+  static constexpr int kBlockM = 64 * kConsumerWarpgroups;
   static constexpr int kBlockN = LITEATTN_TUNE_BLOCK_N_64;
   static constexpr int kStages = LITEATTN_TUNE_STAGES_64;
   static constexpr bool kMmaPingPong = LITEATTN_TUNE_PINGPONG_64 != 0;
@@ -55,7 +68,8 @@ struct FwdTileConfig<64> {
 
 template <>
 struct FwdTileConfig<128> {
-  static constexpr int kBlockM = 128;
+  static constexpr int kConsumerWarpgroups = LITEATTN_TUNE_WARPGROUPS_128;
+  static constexpr int kBlockM = 64 * kConsumerWarpgroups;
   static constexpr int kBlockN = LITEATTN_TUNE_BLOCK_N_128;
   static constexpr int kStages = LITEATTN_TUNE_STAGES_128;
   static constexpr bool kMmaPingPong = LITEATTN_TUNE_PINGPONG_128 != 0;

@@ -20,8 +20,8 @@ SUPPORTED_DTYPES = (torch.bfloat16, torch.float16)
 
 # (head_dim, dtype) -> (BM, BN); keep in step with FwdTileConfig in traits.h.
 TILE_SHAPES = {
-    (64, torch.bfloat16): (128, 128),
-    (64, torch.float16): (128, 128),
+    (64, torch.bfloat16): (192, 128),
+    (64, torch.float16): (192, 128),
     (128, torch.bfloat16): (128, 128),
     (128, torch.float16): (128, 128),
 }

@@ -62,7 +62,7 @@ struct FwdEpilogue {
     Tensor sO = make_tensor(make_smem_ptr(smem.smem_o[wg].data()), SmemLayoutO{});
     auto smem_copy = make_tiled_copy_C(typename Traits::SmemCopyAtomO{}, mma_pv);
     auto thr_copy = smem_copy.get_thread_slice(thread_in_wg);
-    int const barrier = static_cast<int>(wg == 0 ? FwdBarrier::kEpilogueWg0 : FwdBarrier::kEpilogueWg1);
+    int const barrier = static_cast<int>(FwdBarrier::kEpilogueWg0) + wg;
 
     // sO is reused tile after tile: the previous TMA store must have read it.
     if (thread_in_wg == 0) tma_store_wait<0>();

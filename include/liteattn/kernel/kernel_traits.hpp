@@ -26,20 +26,25 @@ struct FwdKernelTraits {
   static constexpr int kStages = Config::kStages;
   static constexpr bool kMmaPingPong = Config::kMmaPingPong;
 
-  // Warp roles: warpgroup 0 produces (one warp issues TMA, the rest idle), warpgroups
-  // 1 and 2 each own 64 query rows of the tile.
-  static constexpr int kNumConsumerWarpgroups = 2;
+  // Warp roles: warpgroup 0 produces (one warp issues TMA, the rest idle), each of the
+  // others owns 64 query rows of the tile.
+  static constexpr int kNumConsumerWarpgroups = Config::kConsumerWarpgroups;
+  static_assert(kNumConsumerWarpgroups == 2 || kNumConsumerWarpgroups == 3);
+  static_assert(!kMmaPingPong || kNumConsumerWarpgroups == 2, "MmaTurns pairs two warpgroups");
   static constexpr int kRowsPerWarpgroup = 64;
   static constexpr int kNumMmaThreads = kNumConsumerWarpgroups * 128;
   static constexpr int kNumThreads = kNumMmaThreads + 128;
   static_assert(kBlockM == kNumConsumerWarpgroups * kRowsPerWarpgroup);
 
-  // Register split (setmaxnreg): 128 * 24 + 256 * 240 = 64512, exactly the 168 * 384
-  // registers the CTA is launched with. The pool is what the launch allocated, not the
-  // SM's 65536: a 32/240 split asks for 1024 more than exist and the consumers'
-  // setmaxnreg.inc waits forever (seen: every GPU test hung, 2026-11-29).
-  static constexpr int kProducerRegisters = 24;
-  static constexpr int kConsumerRegisters = 240;
+  // Register split (setmaxnreg). The pool is what the launch allocated, not the SM's
+  // 65536: a 32/240 split with two consumer warpgroups asks for 1024 more than exist and
+  // the consumers' setmaxnreg.inc waits forever (seen: every GPU test hung, 2026-11-29).
+  // Two: 128 * 24 + 256 * 240 = 64512 = 168 * 384 (the launch's 168 a thread).
+  // Three: 128 * 32 + 384 * 160 = 65536 = 128 * 512.
+  static constexpr int kProducerRegisters = kNumConsumerWarpgroups == 2 ? 24 : 32;
+  static constexpr int kConsumerRegisters = kNumConsumerWarpgroups == 2 ? 240 : 160;
+  static_assert(kProducerRegisters * 128 + kConsumerRegisters * kNumMmaThreads <=
+                (65536 / kNumThreads / 8 * 8) * kNumThreads);
 
   // One warpgroup's GEMMs: S = Q K^T with both operands in shared memory, and
   // O += P V with P straight from the softmax registers.
