@@ -6,7 +6,7 @@ import warnings
 import pytest
 import torch
 
-from liteattn import skipmask
+from liteattn import skipmask, tiles
 from liteattn.__main__ import VideoTrajectory
 from liteattn.attention import CallRecord, LiteAttention
 from attention_utils import OP, seed  # noqa: F401  (seed is a fixture)
@@ -336,7 +336,8 @@ def test_shape_change_reallocates_with_warning(seed):
     with pytest.warns(UserWarning, match="changed shape"):
         out = lite(q, k, v)
     assert torch.equal(out, dense(q, k, v)[0])
-    assert lite.mask().shape == (1, 2, 5, 1)
+    grid = tiles.tile_grid(640, 640, 64, BF16)
+    assert lite.mask().shape == (1, 2, grid.num_query_tiles, grid.num_words)
     assert lite.history()[-1] == 0.0
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -35,17 +35,21 @@ def test_dtype_names():
 
 
 @pytest.mark.parametrize(
-    ("seqlen_q", "seqlen_k", "expected"),
+    ("head_dim", "seqlen_q", "seqlen_k", "expected"),
     [
-        (1, 1, (1, 1, 1)),
-        (128, 128, (1, 1, 1)),
-        (129, 127, (2, 1, 1)),
-        (128 * 32, 128 * 32, (32, 32, 1)),
-        (300, 128 * 32 + 1, (3, 33, 2)),
+        (128, 1, 1, (1, 1, 1)),
+        (128, 128, 128, (1, 1, 1)),
+        (128, 129, 127, (2, 1, 1)),
+        (128, 128 * 32, 128 * 32, (32, 32, 1)),
+        (128, 300, 128 * 32 + 1, (3, 33, 2)),
+        # D = 64 runs 192-row query tiles (three consumer warpgroups).
+        (64, 192, 128, (1, 1, 1)),
+        (64, 193, 129, (2, 2, 1)),
+        (64, 17776, 17776, (93, 139, 5)),
     ],
 )
-def test_tile_grid(seqlen_q, seqlen_k, expected):
-    assert tiles.tile_grid(seqlen_q, seqlen_k, 64, torch.float16) == expected
+def test_tile_grid(head_dim, seqlen_q, seqlen_k, expected):
+    assert tiles.tile_grid(seqlen_q, seqlen_k, head_dim, torch.float16) == expected
 
 
 def test_grid_from_block_shape_with_partial_tiles():
