@@ -42,7 +42,11 @@ struct VoteTarget {
 };
 
 // One consumer warp's votes on the key tiles of one query tile, for its kRows rows a thread.
-template <int kRows>
+// SkipVotes<kRows, false> is the dense path's: it holds and computes nothing, so the loop
+// without skip_out carries no vote state (the kernel picks one of two mainloop copies
+// per tile; one copy with a runtime switch kept ~8 registers live in the loop and
+// measured slower).
+template <int kRows, bool kEnabled = true>
 class SkipVotes {
  public:
   // A tile is negligible for a row when (tile_max - running_max) * scale_log2 <=
@@ -67,7 +71,7 @@ class SkipVotes {
   // complete.
   CUTE_DEVICE void vote(int tile, bool first_visited, float const (&tile_max)[kRows],
                         float const (&running_max)[kRows]) {
-    if (!target_.enabled) return;
+    if (!kEnabled || !target_.enabled) return;
     bool keep = first_visited;
     CUTE_UNROLL
     for (int r = 0; r < kRows; ++r) keep |= !(tile_max[r] - running_max[r] <= margin_[r]);
@@ -82,7 +86,7 @@ class SkipVotes {
   // After the last vote of the tile: publish the pending word, then arrive (lane 0, which
   // made the warp's atomics, so its arrival — a release — publishes them).
   CUTE_DEVICE void votes_cast() {
-    if (!target_.enabled) return;
+    if (!kEnabled || !target_.enabled) return;
     flush();
     if ((threadIdx.x & 31) == 0) target_.votes_in->arrive();
   }

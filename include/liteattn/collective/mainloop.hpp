@@ -160,7 +160,7 @@ struct FwdMainloop {
   // output; `softmax` holds the row statistics; `vote_target` receives one vote per
   // computed key tile from each warp (nothing when skip_out is not requested), all cast
   // before the last P V.
-  template <class FragO, class Turns>
+  template <bool kVotes, class FragO, class Turns>
   CUTE_DEVICE static void mma(Params const& params, SharedStorage& smem, PipelineKV& pipeline_k,
                               PipelineKV& pipeline_v, PipelineState& read_k,
                               PipelineState& read_v, KeyTileIterator key_tiles, int tile_iter,
@@ -190,7 +190,7 @@ struct FwdMainloop {
     bool row_valid[2];
     CUTE_UNROLL
     for (int r = 0; r < 2; ++r) row_valid[r] = get<0>(coords(r, 0)) < valid_rows;
-    SkipVotes<2> votes(vote_target, params.scale_log2, row_valid);
+    SkipVotes<2, kVotes> votes(vote_target, params.scale_log2, row_valid);
 
     auto mask_tail_columns = [&](int n_block) {
       int const valid_cols = params.seqlen_k - n_block * kBlockN;

@@ -161,9 +161,18 @@ __global__ void __launch_bounds__(Traits::kNumThreads, 1)
                                    &smem.votes_in[tile_iter & 1], masks.threshold};
 
       OnlineSoftmax<2> softmax(params.mainloop.scale_log2);
-      Mainloop::mma(params.mainloop, smem, pipeline_k, pipeline_v, read_k, read_v,
-                    KeyTileIterator(mask_row(masks.skip_in, c), num_key_tiles), tile_iter, wg,
-                    thread_in_wg, valid_rows, turns, tOrO, softmax, vote_target);
+      // Two copies of the mainloop: with votes, and without any (decision.hpp says why).
+      auto mainloop = [&](auto with_votes) {
+        Mainloop::template mma<decltype(with_votes)::value>(
+            params.mainloop, smem, pipeline_k, pipeline_v, read_k, read_v,
+            KeyTileIterator(mask_row(masks.skip_in, c), num_key_tiles), tile_iter, wg,
+            thread_in_wg, valid_rows, turns, tOrO, softmax, vote_target);
+      };
+      if (vote_target.enabled) {
+        mainloop(cute::true_type{});
+      } else {
+        mainloop(cute::false_type{});
+      }
       float lse[2];
       softmax.finalize(output, lse);
       Epilogue::store(params.epilogue, smem, tOrO, lse, c.m_block, c.head, c.batch, wg,
