@@ -51,10 +51,6 @@ struct FwdMainloop {
   static constexpr int kBlockN = Traits::kBlockN;
   static constexpr int kHeadDim = Traits::kHeadDim;
   static constexpr int kRows = Traits::kRowsPerWarpgroup;
-#ifndef LITEATTN_TUNE_PV_WAIT_EARLY
-#define LITEATTN_TUNE_PV_WAIT_EARLY 0
-#endif
-  static constexpr bool kWaitPvBeforeExponentials = LITEATTN_TUNE_PV_WAIT_EARLY != 0;
 
   using TileQ = Shape<Int<kRows>, Int<kHeadDim>>;
   using TileKV = Shape<Int<kBlockN>, Int<kHeadDim>>;
@@ -208,13 +204,10 @@ struct FwdMainloop {
     // last key tile can be partial, and tiles come in descending order, so only the first
     // visited tile needs its tail masked: the loop's steps carry no per-column selects
     // (96 instructions a tile at BN = 128, on the softmax's critical path).
-    // `before_exponentials` runs between the row maxima and the exponentials.
-    auto softmax_step = [&](int n_block, bool first_visited, float (&rescale)[2],
-                            auto&& before_exponentials) {
+    auto softmax_step = [&](int n_block, bool first_visited, float (&rescale)[2]) {
       if (first_visited) mask_tail_columns(n_block);
       float tile_max[2];
       softmax.tile_row_max(scores, tile_max);
-      before_exponentials();
       float const running_max[2] = {softmax.row_max[0], softmax.row_max[1]};
       softmax.update(scores, tile_max, rescale);
       votes.vote(n_block, first_visited, tile_max, running_max);
@@ -238,7 +231,7 @@ struct FwdMainloop {
     warpgroup_fence_operand(tSrS);
     pipeline_k.consumer_release(read_k);
     ++read_k;
-    softmax_step(tile, true, rescale, [] {});
+    softmax_step(tile, true, rescale);
     convert_fragment(tSrS, tOrP);
 
     while (key_tiles.next(tile)) {
@@ -252,18 +245,11 @@ struct FwdMainloop {
       warpgroup_fence_operand(tSrS);
       pipeline_k.consumer_release(read_k);
       ++read_k;
-      auto wait_pv = [&] {
-        warpgroup_wait<0>();
-        warpgroup_fence_operand(tOrO);
-        pipeline_v.consumer_release(read_v);
-        ++read_v;
-      };
-      if constexpr (kWaitPvBeforeExponentials) {
-        softmax_step(tile, false, rescale, wait_pv);
-      } else {
-        softmax_step(tile, false, rescale, [] {});
-        wait_pv();
-      }
+      softmax_step(tile, false, rescale);
+      warpgroup_wait<0>();
+      warpgroup_fence_operand(tOrO);
+      pipeline_v.consumer_release(read_v);
+      ++read_v;
       softmax.rescale_output(output, rescale);
       convert_fragment(tSrS, tOrP);
     }
