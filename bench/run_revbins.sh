@@ -45,10 +45,13 @@ shopt -s nullglob
 revs=(.revbin/bench_r*)
 [ -x .revbin/bench_cur ] && [ ${#revs[@]} -gt 0 ] || { echo "need .revbin/bench_cur and .revbin/bench_r* (run: $0 build REV...)"; exit 1; }
 status=0
+# REV_DECISIONS=1: each binary also with skip_out given (--decisions), right after.
 for bin in .revbin/bench_cur "${revs[@]}" .revbin/bench_cur; do
-  echo "== $bin" | tee -a "$OUT/revbins.log"
-  timeout 120 "$bin" --shapes "$shapes" --iters 50 >"$OUT/run.txt" 2>&1 || { echo "$bin failed: rc=$?"; status=1; }
-  grep -E "^ +1 |rror" "$OUT/run.txt" | tee -a "$OUT/revbins.log"
+  for extra in "" ${REV_DECISIONS:+--decisions}; do
+    echo "== $bin $extra" | tee -a "$OUT/revbins.log"
+    timeout 120 "$bin" --shapes "$shapes" --iters 50 $extra >"$OUT/run.txt" 2>&1 || { echo "$bin failed: rc=$?"; status=1; }
+    grep -E "^ +[0-9]+ +[0-9]+ |rror" "$OUT/run.txt" | tee -a "$OUT/revbins.log"
+  done
 done
 rm -f "$OUT/run.txt"
 exit $status
