@@ -357,6 +357,41 @@ def flex_block_mask(keep_tiles: torch.Tensor, seqlen_q: int, seqlen_k: int,
         return mask._adjust(seqlen_q, seqlen_k)
 
 
+def flex_block_mask_regridded(keep_tiles: torch.Tensor, seqlen_q: int, seqlen_k: int,
+                              tile: tuple[int, int], block_m: int):
+    """The same token-level mask on Flex blocks of `block_m` query rows (same key tiles):
+    a Flex block whose rows all lie in kept tiles is full, one whose rows straddle a kept
+    and a skipped tile is partial (a mask_mod looks the tile up), the rest are absent."""
+    from torch.nn.attention.flex_attention import BlockMask
+
+    tile_m, tile_n = tile
+    rows = -(-seqlen_q // block_m)
+    first = torch.arange(rows, device=keep_tiles.device) * block_m
+    last = torch.clamp(first + block_m - 1, max=seqlen_q - 1)
+    keep_first = keep_tiles[..., first // tile_m, :]
+    keep_last = keep_tiles[..., last // tile_m, :]
+    if tile_m < block_m:
+        raise ValueError(f"regridding needs tile rows >= block rows, got {tile_m} < {block_m}")
+    full = keep_first & keep_last
+    partial = keep_first ^ keep_last
+
+    def listing(blocks):
+        counts = blocks.sum(-1, dtype=torch.int32)
+        indices = torch.argsort((~blocks).to(torch.int8), dim=-1, stable=True).to(torch.int32)
+        return counts, indices
+
+    keep_lookup = keep_tiles.contiguous()
+
+    def mask_mod(b, h, q_idx, kv_idx):
+        return keep_lookup[b, h, q_idx // tile_m, kv_idx // tile_n]
+
+    partial_counts, partial_indices = listing(partial)
+    full_counts, full_indices = listing(full)
+    return BlockMask.from_kv_blocks(partial_counts, partial_indices, full_counts, full_indices,
+                                    BLOCK_SIZE=(block_m, tile_n), mask_mod=mask_mod,
+                                    seq_lengths=(seqlen_q, seqlen_k))
+
+
 # ---------------------------------------------------------------------------------
 # Backends
 
@@ -399,11 +434,11 @@ def flex_compiled(autotune: bool):
     return _FLEX[autotune]
 
 
-def flex_runner(name, inputs: InputSets, block_mask, autotune: bool):
+def flex_runner(name, inputs: InputSets, block_mask, autotune: bool, kernel_options=None):
     flex = flex_compiled(autotune)
 
     def call(i):
-        return flex(*inputs.bhsd[i], block_mask=block_mask)
+        return flex(*inputs.bhsd[i], block_mask=block_mask, kernel_options=kernel_options)
 
     return Runner(name, call, "bhsd")
 
@@ -680,20 +715,24 @@ class ShapeRun:
                 actual = kept_fraction(keep_tiles, s, s, self.tile)
                 self.sparse_config(pattern, keep, actual, keep_tiles, t_none, t_dec, widths)
 
-    def flex_masks(self, keep_tiles):
-        """Flex's encodings of the kept tiles: (runner name, BLOCK_SIZE, keep tiles).
+    def flex_encodings(self):
+        """Flex's ways of running exactly the attention liteattn runs for a mask:
+        (runner name, keep tiles -> BlockMask, kernel_options).
 
-        Always our own tile grid. Flex's kernels take query blocks of 128 rows, so where our
-        query tile is not a multiple of that (192 rows at D = 64) the same token-level mask
-        is also given as 64-row blocks, each of our rows repeated; the faster is reported.
+        Our own block mask always. Flex's default kernel takes 128 query rows at a time and
+        rejects blocks that are not a multiple of that (our query tile is 192 rows at
+        D = 64), so there our block mask runs with a 64-row Flex kernel tile, and the same
+        token-level mask is also given on Flex's own 128-row blocks (full blocks where both
+        covering tiles are kept, partial ones with a mask_mod where they differ). The faster
+        of the two is the "flex" column; both are in the JSON.
         """
-        masks = [("flex", self.tile, keep_tiles)]
-        block_m, block_n = self.tile
-        if block_m % 128 != 0 and block_m % 64 == 0:
-            rows = -(-self.shape.seqlen // 64)
-            fine = keep_tiles.repeat_interleave(block_m // 64, dim=-2)[..., :rows, :]
-            masks.append(("flex_q64", (64, block_n), fine))
-        return masks
+        s, tile = self.shape.seqlen, self.tile
+        same = lambda keep: flex_block_mask(keep, s, s, tile)  # noqa: E731
+        if tile[0] % 128 == 0:
+            return [("flex", same, None)]
+        regrid = lambda keep: flex_block_mask_regridded(keep, s, s, tile, 128)  # noqa: E731
+        return [("flex", same, {"BLOCK_M": 64, "BLOCK_N": tile[1]}),
+                ("flex_128", regrid, None)]
 
     def sparse_config(self, pattern, keep, actual, keep_tiles, t_none, t_dec, widths):
         label = f"{pattern} keep={keep:g}"
@@ -712,12 +751,11 @@ class ShapeRun:
         if self.opts.skip_flex:
             errors["flex"] = "--skip-flex"
         else:
-            for name, tile, tiles in self.flex_masks(keep_tiles):
+            for name, make_mask, options in self.flex_encodings():
                 try:
-                    block_mask = flex_block_mask(tiles.to(self.device), self.shape.seqlen,
-                                                 self.shape.seqlen, tile)
+                    block_mask = make_mask(keep_tiles.to(self.device))
                     runners.append(flex_runner(name, self.inputs, block_mask,
-                                               self.opts.flex_autotune))
+                                               self.opts.flex_autotune, options))
                 except Exception as error:
                     errors[name] = describe(error)
 
@@ -733,13 +771,13 @@ class ShapeRun:
             measured[runner.name] = self.time(runner)
         # "flex" is the faster of Flex's exact encodings of the mask (see flex_masks).
         flex_times = {n: m.ms for n, m in measured.items() if n.startswith("flex")}
-        if "flex_q64" in flex_times:
-            print(f"    flex ms: {self.tile[0]}-row blocks "
-                  f"{fmt(flex_times.get('flex'), '.3f')}, 64-row blocks "
-                  f"{fmt(flex_times['flex_q64'], '.3f')}")
-            if measured["flex_q64"].ms is not None and (
-                    measured["flex"].ms is None or measured["flex_q64"].ms < measured["flex"].ms):
-                measured["flex"] = measured["flex_q64"]
+        if "flex_128" in flex_times:
+            print(f"    flex ms: our {self.tile[0]}x{self.tile[1]} blocks (64-row kernel tile) "
+                  f"{fmt(flex_times.get('flex'), '.3f')}, 128x{self.tile[1]} blocks "
+                  f"{fmt(flex_times['flex_128'], '.3f')}")
+            if measured["flex_128"].ms is not None and (
+                    measured["flex"].ms is None or measured["flex_128"].ms < measured["flex"].ms):
+                measured["flex"] = measured["flex_128"]
         lite, lite_dec, flex = (measured[n].ms for n in ("lite", "lite_dec", "flex"))
         row = {
             "shape": self.shape.label(), "mask": pattern, "keep": keep, "keep_actual": actual,
