@@ -61,23 +61,24 @@ stage_microbench() {
     tee "$OUT/micro_dec.log" | tail -4
 }
 
-# Tile-shape tuning: VARIANTS="D:BN:STAGES:PINGPONG ..." builds the C++ benchmark once per
+# Tile-shape tuning: VARIANTS="D:BN:STAGES:PINGPONG[:WARPGROUPS] ..." builds the C++ benchmark once per
 # variant (traits.h's LITEATTN_TUNE_* overrides, one head dim each, builds in parallel)
 # and times each on its head dim's video shape, dense and with decisions, in one run.
-VARIANTS_DEFAULT="64:128:2:0 64:128:2:1 64:192:2:0 128:128:2:0 128:128:2:1"
+VARIANTS_DEFAULT="64:128:2:0 64:128:2:0:2 64:128:3:0 128:128:2:0 128:128:2:1"
 stage_variants() {
   local shape_64=${VARIANT_SHAPE_64:-1x48x17776x64} shape_128=${VARIANT_SHAPE_128:-1x40x32760x128}
   local v d n st pp dir tag flags
   [ -n "${CUTLASS_DIR:-}" ] || { echo "variants: run the build stage first (it sets CUTLASS_DIR)"; return 1; }
   for v in ${VARIANTS:-$VARIANTS_DEFAULT}; do
-    IFS=: read -r d n st pp <<<"$v"
+    IFS=: read -r d n st pp wg <<<"$v"
     case "$d" in 64|128) ;; *) echo "variants: '$v': head dim must be 64 or 128"; return 1 ;; esac
   done
   for v in ${VARIANTS:-$VARIANTS_DEFAULT}; do
-    IFS=: read -r d n st pp <<<"$v"
-    tag=${d}_${n}_${st}_${pp}; dir=build/var_$tag
+    IFS=: read -r d n st pp wg <<<"$v"
+    tag=${d}_${n}_${st}_${pp}${wg:+_wg$wg}; dir=build/var_$tag
     # The host code (run_fwd.cpp: tile_shape, mask words) must see the same override.
     flags="-DLITEATTN_TUNE_BLOCK_N_$d=$n -DLITEATTN_TUNE_STAGES_$d=$st -DLITEATTN_TUNE_PINGPONG_$d=$pp"
+    [ -n "$wg" ] && flags="$flags -DLITEATTN_TUNE_WARPGROUPS_$d=$wg"
     ( cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCUTLASS_DIR="$CUTLASS_DIR" \
         -DLITEATTN_HEAD_DIMS="$d" -DCMAKE_CUDA_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
         -DPython3_EXECUTABLE="$(command -v python3)" -Dpybind11_DIR="$(python3 -m pybind11 --cmakedir)" \
@@ -87,12 +88,12 @@ stage_variants() {
   done
   wait
   for v in ${VARIANTS:-$VARIANTS_DEFAULT}; do
-    IFS=: read -r d n st pp <<<"$v"
-    tag=${d}_${n}_${st}_${pp}; dir=build/var_$tag
+    IFS=: read -r d n st pp wg <<<"$v"
+    tag=${d}_${n}_${st}_${pp}${wg:+_wg$wg}; dir=build/var_$tag
     [ -x "$dir/bench/liteattn_bench" ] || continue
     local shape_var=shape_$d
     for extra in "" "--decisions"; do
-      echo "== variant D=$d BN=$n stages=$st pingpong=$pp ${extra}"
+      echo "== variant D=$d BN=$n stages=$st pingpong=$pp warpgroups=${wg:-default} ${extra}"
       timeout 120 "$dir/bench/liteattn_bench" --shapes "${!shape_var}" $extra \
         --json "$OUT/variant_$tag${extra:+_dec}.json" 2>&1 | tail -2 | head -1
     done

@@ -16,8 +16,9 @@ inline constexpr int kMaxMaskWords = 256;
 // (BM = 192, FlashAttention-3's choice there): its softmax, not the tensor cores, bounds
 // the loop, and it is latency- rather than throughput-bound (Nsight Compute, 2026-11-29:
 // MUFU and tensor pipes both ~50% busy, "wait" the first stall reason), so a third warp
-// per scheduler hides more of it. The cost is 160 registers a consumer thread instead
-// of 240 (kernel_traits.hpp) and a 1.5x coarser query tile in the skip mask.
+// per scheduler hides more of it: measured +13.9% (457 -> 521 TFLOP/s at CogVideoX's
+// shape, bench/RESULTS.md). The cost is 160 registers a consumer thread instead of 240
+// (kernel_traits.hpp) and a 1.5x coarser query tile in the skip mask.
 // BN and the stage count trade registers (S accumulator: BN/2 floats a thread) and
 // shared memory (stages * BN * D * 2 bytes each for K and V) against per-tile overhead.
 //
@@ -27,8 +28,8 @@ inline constexpr int kMaxMaskWords = 256;
 // LITEATTN_TUNE_{WARPGROUPS,BLOCK_N,STAGES,PINGPONG}_<D> override a config for tuning
 // builds only (bench/gpu_round.sh's `variants` stage); a shipped build never sets them
 // (tests/test_tiles.py would catch a WARPGROUPS or BLOCK_N override, which changes
-// tile_shape; the
-// STAGES and PINGPONG overrides change no result and nothing checks for them).
+// tile_shape; the STAGES and PINGPONG overrides change no result and nothing checks for
+// them).
 #ifndef LITEATTN_TUNE_WARPGROUPS_64
 #define LITEATTN_TUNE_WARPGROUPS_64 3
 #endif
