@@ -15,7 +15,8 @@ BF16 = torch.bfloat16
 
 
 def trajectory(seed, steps=4, heads=2, frames=4, height=8, width=16):
-    """Structured, temporally coherent inputs: 512 tokens = 4 tiles, local attention."""
+    """Structured, temporally coherent inputs: 512 tokens (4 key tiles; 3 or 4 query tiles
+    by head dim), local attention."""
     return VideoTrajectory(frames, height, width, heads, 64, steps, seed=seed)
 
 

@@ -52,7 +52,7 @@ def make_local(model, gain=7.0):
 
 
 def latents(frames=4, height=16, width=32, dtype=torch.float32):
-    # 4 x 8 x 16 = 512 tokens after 1x2x2 patching: 4 tiles of 128.
+    # 4 x 8 x 16 = 512 tokens after 1x2x2 patching: 4 key tiles of 128.
     return torch.randn(1, 4, frames, height, width, dtype=dtype)
 
 

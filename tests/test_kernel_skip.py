@@ -105,17 +105,34 @@ def test_decisions_match_reference(dtype, head_dim, threshold):
     report_agreement(f"{dtype} D={head_dim} threshold={threshold}", rate, want)
 
 
-def test_decisions_with_skip_in_and_must_compute():
-    q, k, v = clustered_qkv(5000, 2, 128, torch.bfloat16)
-    skip_in, grid = random_mask(1, 2, 5000, 5000, 128, torch.bfloat16, keep=0.7)
-    must = skipmask.must_compute_from_ranges([(0, 300), (4500, 5000)], 5000, 128,
+@pytest.mark.parametrize("head_dim", HEAD_DIMS)
+def test_decisions_with_skip_in_and_must_compute(head_dim):
+    q, k, v = clustered_qkv(5000, 2, head_dim, torch.bfloat16)
+    skip_in, grid = random_mask(1, 2, 5000, 5000, head_dim, torch.bfloat16, keep=0.7)
+    must = skipmask.must_compute_from_ranges([(0, 300), (4500, 5000)], 5000, head_dim,
                                              torch.bfloat16, device="cuda")
     got, want, rate, skip_out = decision_agreement(q, k, v, skip_in, -5.0, must_compute=must)
-    report_agreement("bf16 D=128 threshold=-5 skip_in+must_compute", rate, want)
+    report_agreement(f"bf16 D={head_dim} threshold=-5 skip_in+must_compute", rate, want)
     protected = skipmask.words_to_tiles(must, grid.num_key_tiles)
     assert not (got & protected).any(), "a must_compute tile was marked"
     skipped_before = skipmask.words_to_tiles(skip_in, grid.num_key_tiles) & ~protected
     assert (got | ~skipped_before).all(), "a skip_in bit did not propagate"
+
+
+@pytest.mark.parametrize("head_dim", HEAD_DIMS)
+def test_skip_in_on_the_partial_last_key_tile(head_dim):
+    """Only the last key tile can be partial, and the kernel masks its tail only when it is
+    the first visited tile; with skip_in skipping exactly that tile no visited tile needs
+    masking. 200 query rows leave whole warpgroups of padding (BM 128 or 192)."""
+    dtype = torch.bfloat16
+    q, k, v = random_qkv(1, 200, 4097, 2, 2, head_dim, dtype)  # Tn = 33, last tile 1 key
+    grid = tiles.tile_grid(200, 4097, head_dim, dtype)
+    skip = torch.zeros(1, 2, grid.num_query_tiles, grid.num_key_tiles, dtype=torch.bool,
+                       device="cuda")
+    skip[..., -1] = True
+    skip_in = skipmask.tiles_to_words(skip).contiguous()
+    got, _, _, _ = decision_agreement(q, k, v, skip_in, -8.0)
+    assert got[..., -1].all(), "the skipped last tile did not stay skipped"
 
 
 def test_threshold_minus_inf_marks_nothing():

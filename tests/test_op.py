@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import liteattn
-from liteattn import ops, skipmask
+from liteattn import ops, skipmask, tiles
 from liteattn.reference import reference_decisions, reference_forward
 
 DTYPES = (torch.bfloat16, torch.float16)
@@ -311,7 +311,8 @@ class _RecordingBinding:
 
     @staticmethod
     def workspace_ints(batch, seqlen_q, heads_q, head_dim, dtype, has_skip_in):
-        return 1 + (batch * heads_q * -(-seqlen_q // 128) if has_skip_in else 0)
+        block_m = tiles.tile_shape(head_dim, dtype)[0]
+        return 1 + (batch * heads_q * -(-seqlen_q // block_m) if has_skip_in else 0)
 
     def forward(self, **kwargs):
         self.calls.append(kwargs)

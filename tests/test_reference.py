@@ -134,10 +134,10 @@ def test_softmax_scale_is_used(gen):
 
 @pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
 def test_half_precision_inputs_use_kernel_tile_shape(gen, dtype):
-    batch, seqlen, heads, head_dim = 1, 200, 2, 64
+    batch, seqlen, heads, head_dim = 1, 300, 2, 64
     q, k, v = make_qkv(gen, batch, seqlen, seqlen, heads, heads, head_dim, dtype, strided=True)
     # A mask laid out in the kernel's tiles is rejected unless the default block shape is
-    # the kernel's (200 rows are 2 query tiles of 128, not 1 or 4).
+    # the kernel's (300 rows are 2 query tiles of 192 at D = 64, 3 of 128, 5 of 64).
     skip_out = skipmask.new_mask(batch, heads, seqlen, seqlen, head_dim, dtype)
     out, lse = reference_forward(q, k, v, skip_out=skip_out)
     expected_out, expected_lse = naive_attention(q, k, v, 1 / math.sqrt(head_dim))

@@ -13,4 +13,9 @@ enum class FwdBarrier : int {
   kMmaTurnWg1 = 4,
 };
 
+// The epilogue ids of up to three consumer warpgroups end below the turn ids.
+inline constexpr int kMaxConsumerWarpgroups = 3;
+static_assert(static_cast<int>(FwdBarrier::kEpilogueWg0) + kMaxConsumerWarpgroups <=
+              static_cast<int>(FwdBarrier::kMmaTurnWg0));
+
 }  // namespace liteattn

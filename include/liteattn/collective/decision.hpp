@@ -2,7 +2,7 @@
 // maxima the online softmax computes anyway. Every consumer warp votes on each tile it
 // computes: a warp that has a valid row whose tile maximum is not negligible against
 // the running maximum (or that sees the first visited tile) vetoes marking it. The
-// vetoes of both warpgroups gather in a shared-memory bit row; when a warp has cast its
+// vetoes of all consumer warpgroups gather in a shared-memory bit row; when a warp has cast its
 // last vote of a tile it arrives on that row's mbarrier, and the producer warp, which
 // waits there, writes the whole mask row once and clears the bits (write_skip_row).
 //

@@ -4,7 +4,7 @@
 // from a KeyTileIterator built from the same mask row, so a skipped tile is neither
 // loaded nor multiplied. Inside a warpgroup the softmax of tile i overlaps the GEMMs of
 // tile i+1 (S_{i+1} and P_i V_i are in flight while tile i+1's softmax runs), and the
-// two warpgroups may take turns issuing their GEMMs (MmaTurns, where traits.h says it
+// consumer warpgroups may take turns issuing their GEMMs (MmaTurns, where traits.h says it
 // pays), so one warpgroup's softmax runs under the other's GEMMs.
 #pragma once
 
@@ -120,7 +120,7 @@ struct FwdMainloop {
     Tensor tVgV = tma_v.partition_S(gV);
     Tensor tVsV = tma_v.partition_D(sV);
 
-    // Q: wait until both warpgroups are done with the previous tile's Q.
+    // Q: wait until every consumer warpgroup is done with the previous tile's Q.
     smem.q_empty.wait((tile_iter & 1) ^ 1);
     smem.q_full.arrive_and_expect_tx(Traits::kNumConsumerWarpgroups * Traits::kTmaBytesQ);
     CUTE_UNROLL

@@ -8,6 +8,7 @@
 #include <cutlass/numeric_types.h>
 #include <cutlass/pipeline/pipeline.hpp>
 
+#include "liteattn/barriers.hpp"
 #include "liteattn/kernel/tile_scheduler.hpp"
 #include "liteattn/traits.h"
 
@@ -29,8 +30,11 @@ struct FwdKernelTraits {
   // Warp roles: warpgroup 0 produces (one warp issues TMA, the rest idle), each of the
   // others owns 64 query rows of the tile.
   static constexpr int kNumConsumerWarpgroups = Config::kConsumerWarpgroups;
-  static_assert(kNumConsumerWarpgroups == 2 || kNumConsumerWarpgroups == 3);
+  static_assert(kNumConsumerWarpgroups == 2 || kNumConsumerWarpgroups == kMaxConsumerWarpgroups);
   static_assert(!kMmaPingPong || kNumConsumerWarpgroups == 2, "MmaTurns pairs two warpgroups");
+  // 160 registers a thread hold D = 64's accumulators (O 32 + S 64 + P 32), not D = 128's.
+  static_assert(kNumConsumerWarpgroups == 2 || kHeadDim <= 64,
+                "three consumer warpgroups (160 registers) only fit head dim 64");
   static constexpr int kRowsPerWarpgroup = 64;
   static constexpr int kNumMmaThreads = kNumConsumerWarpgroups * 128;
   static constexpr int kNumThreads = kNumMmaThreads + 128;

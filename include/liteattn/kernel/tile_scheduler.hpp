@@ -4,7 +4,7 @@
 // index while it loads the current tile and hands it to the consumers through shared
 // memory, one tile ahead: the k-th hand-off goes through slot k % 2 and that slot's
 // pair of mbarriers (full: the producer stored it; empty: every consumer warp read it;
-// lane 0 reads for its warp, so 8 arrivals a hand-off rather than 256).
+// lane 0 reads for its warp, so one arrival a consumer warp rather than one a thread).
 #pragma once
 
 #include <cstdint>
