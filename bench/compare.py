@@ -338,14 +338,20 @@ def liteattn_words(liteattn, keep_tiles: torch.Tensor) -> torch.Tensor:
     return words
 
 
+def kv_block_listing(blocks: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Flex's (num_blocks, indices) for a bool [..., rows, key blocks] view: the set block
+    indices first, in ascending order; the tail past num_blocks is ignored."""
+    counts = blocks.sum(-1, dtype=torch.int32)
+    indices = torch.argsort((~blocks).to(torch.int8), dim=-1, stable=True).to(torch.int32)
+    return counts, indices
+
+
 def flex_block_mask(keep_tiles: torch.Tensor, seqlen_q: int, seqlen_k: int,
                     tile: tuple[int, int]):
     """A Flex BlockMask listing exactly the kept tiles, all as full blocks (no mask_mod)."""
     from torch.nn.attention.flex_attention import BlockMask
 
-    counts = keep_tiles.sum(-1, dtype=torch.int32)
-    # Kept tile indices first, in ascending order; the tail past `counts` is ignored.
-    indices = torch.argsort((~keep_tiles).to(torch.int8), dim=-1, stable=True).to(torch.int32)
+    counts, indices = kv_block_listing(keep_tiles)
     partial_counts = torch.zeros_like(counts)
     partial_indices = torch.zeros_like(indices)
     kwargs = dict(full_kv_num_blocks=counts, full_kv_indices=indices, BLOCK_SIZE=tile)
@@ -365,28 +371,23 @@ def flex_block_mask_regridded(keep_tiles: torch.Tensor, seqlen_q: int, seqlen_k:
     from torch.nn.attention.flex_attention import BlockMask
 
     tile_m, tile_n = tile
+    if tile_m < block_m:
+        raise ValueError(f"regridding needs tile rows >= block rows, got {tile_m} < {block_m}")
     rows = -(-seqlen_q // block_m)
     first = torch.arange(rows, device=keep_tiles.device) * block_m
     last = torch.clamp(first + block_m - 1, max=seqlen_q - 1)
     keep_first = keep_tiles[..., first // tile_m, :]
     keep_last = keep_tiles[..., last // tile_m, :]
-    if tile_m < block_m:
-        raise ValueError(f"regridding needs tile rows >= block rows, got {tile_m} < {block_m}")
     full = keep_first & keep_last
     partial = keep_first ^ keep_last
-
-    def listing(blocks):
-        counts = blocks.sum(-1, dtype=torch.int32)
-        indices = torch.argsort((~blocks).to(torch.int8), dim=-1, stable=True).to(torch.int32)
-        return counts, indices
 
     keep_lookup = keep_tiles.contiguous()
 
     def mask_mod(b, h, q_idx, kv_idx):
         return keep_lookup[b, h, q_idx // tile_m, kv_idx // tile_n]
 
-    partial_counts, partial_indices = listing(partial)
-    full_counts, full_indices = listing(full)
+    partial_counts, partial_indices = kv_block_listing(partial)
+    full_counts, full_indices = kv_block_listing(full)
     return BlockMask.from_kv_blocks(partial_counts, partial_indices, full_counts, full_indices,
                                     BLOCK_SIZE=(block_m, tile_n), mask_mod=mask_mod,
                                     seq_lengths=(seqlen_q, seqlen_k))

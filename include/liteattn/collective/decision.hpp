@@ -64,11 +64,8 @@ class SkipVotes {
   // Records this thread's view of `tile`: kept when one of its rows keeps it (tile_max
   // against the running maximum from before the tile), or when it is the first visited
   // tile. Written as !(x <= margin) so that threshold -inf keeps every tile. Called after
-  // the exponentials, and nothing is computed when no skip_out is requested: the dense
-  // path's softmax must not carry the decision (measured: computing it unconditionally
-  // between the row maxima and the exponentials cost 4% at D=128, bench/RESULTS.md).
-  // Tiles arrive in descending order, so a new 32-tile word means the previous one is
-  // complete.
+  // the exponentials, off the path from the row maxima to them. Tiles arrive in
+  // descending order, so a new 32-tile word means the previous one is complete.
   CUTE_DEVICE void vote(int tile, bool first_visited, float const (&tile_max)[kRows],
                         float const (&running_max)[kRows]) {
     if (!kEnabled || !target_.enabled) return;
