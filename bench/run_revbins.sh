@@ -10,6 +10,8 @@
 set -uo pipefail
 OUT=${OUT:-$PWD/gpu_out}
 shapes=${REV_SHAPES:-1x40x32760x128,1x48x17776x64}
+# REV_ARGS: more bench options for every binary, e.g. "--keep 1,0.25 --mask skewed".
+read -r -a more_args <<<"${REV_ARGS:-}"
 
 build_bench() {  # source tree, binary name
   local dir=/tmp/liteattn_revbuild_$2
@@ -49,7 +51,7 @@ status=0
 for bin in .revbin/bench_cur "${revs[@]}" .revbin/bench_cur; do
   for extra in "" ${REV_DECISIONS:+--decisions}; do
     echo "== $bin $extra" | tee -a "$OUT/revbins.log"
-    timeout 120 "$bin" --shapes "$shapes" --iters 50 $extra >"$OUT/run.txt" 2>&1 || { echo "$bin failed: rc=$?"; status=1; }
+    timeout 120 "$bin" --shapes "$shapes" --iters 50 "${more_args[@]}" $extra >"$OUT/run.txt" 2>&1 || { echo "$bin failed: rc=$?"; status=1; }
     grep -E "^ +[0-9]+ +[0-9]+ |rror" "$OUT/run.txt" | tee -a "$OUT/revbins.log"
   done
 done
