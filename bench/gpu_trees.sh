@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Several kernel candidates built and tested in one device call, so that a round spends
+# the device's time on tests, not on starting machines. Two steps:
+#
+#   bash bench/gpu_trees.sh prepare REV...   # here: .variants/<name> = `git archive REV`
+#                                            # (name: REV with / replaced by -)
+#   bash bench/gpu_trees.sh build [TREE...]  # on the GPU machine, carrying .variants and
+#                                            # .whl: builds every tree (default: all of
+#                                            # .variants) in parallel
+#   bash bench/gpu_trees.sh stages "STAGES" [TREE...]
+#                                            # then gpu_round.sh's STAGES (e.g. "test
+#                                            # sanitize") one tree at a time
+# Results in $OUT/NAME. Building is CPU work: time something else on the GPU meanwhile.
+set -uo pipefail
+OUT=${OUT:-$PWD/gpu_out}
+
+if [ "${1:-}" = prepare ]; then
+  shift
+  for rev in "$@"; do
+    dir=.variants/${rev//\//-}
+    rm -rf "$dir" && mkdir -p "$dir" && git archive "$rev" | tar x -C "$dir" &&
+      echo "prepared $dir from $(git rev-parse --short "$rev")"
+  done
+  exit 0
+fi
+
+mode=${1:-}
+case "$mode" in
+  build) shift ;;
+  stages) stages=${2:-}; shift 2 ;;
+  *) echo "usage: $0 prepare REV... | build [TREE...] | stages \"STAGES\" [TREE...]"; exit 2 ;;
+esac
+trees=("$@")
+[ ${#trees[@]} -gt 0 ] || trees=(.variants/*)
+status=0
+if [ "$mode" = build ]; then
+  python3 -m zipfile -e .whl/nvidia_cutlass-*.whl /tmp/cutlass_whl >/dev/null || exit 1
+  for tree in "${trees[@]}"; do
+    name=$(basename "$tree")
+    mkdir -p "$OUT/$name"
+    ( cd "$tree" && CUTLASS_DIR=/tmp/cutlass_whl/cutlass_library/source OUT="$OUT/$name" \
+        bash bench/gpu_round.sh build >"$OUT/$name.build.log" 2>&1 ) &
+  done
+  wait
+  for tree in "${trees[@]}"; do
+    name=$(basename "$tree")
+    echo "===== $name: $(grep -E '^build: |FAILED|kernels:' "$OUT/$name.build.log" | tr '\n' ' ')"
+    grep -q "stage build FAILED" "$OUT/$name.build.log" && status=1
+  done
+  exit $status
+fi
+for tree in "${trees[@]}"; do
+  name=$(basename "$tree")
+  echo "===== $name: $stages"
+  # gpu_round packed the build's logs; unpack so that these stages add to the same folder.
+  [ -f "$OUT/$name/round.tgz" ] && ( cd "$OUT/$name" && tar xzf round.tgz && rm round.tgz )
+  ( cd "$tree" && OUT="$OUT/$name" bash bench/gpu_round.sh $stages ) || status=1
+done
+exit $status
