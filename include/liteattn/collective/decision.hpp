@@ -1,15 +1,18 @@
 // The next step's skip decision (DESIGN.md section 4, step 3), as a by-product of the row
 // maxima the online softmax computes anyway. Every consumer warp votes on each tile it
 // computes: a warp that has a valid row whose tile maximum is not negligible against
-// the running maximum (or that sees the first visited tile) vetoes marking it. The
-// vetoes of all consumer warpgroups gather in a shared-memory bit row; when a warp has cast its
-// last vote of a tile it arrives on that row's mbarrier, and the producer warp, which
-// waits there, writes the whole mask row once and clears the bits (write_skip_row).
+// the running maximum (or that sees the first visited tile) vetoes marking it. A veto is
+// one byte set to 1 in a shared-memory row of one byte per key tile; when a warp has
+// cast its last vote of a tile it arrives on that row's mbarrier, and the producer warp,
+// which waits there, packs the bytes into the mask row, writes it once and clears the
+// bytes (write_skip_row).
 //
 // The votes sit on the softmax's path, which at head dim 64 is what bounds the kernel,
 // so a vote is a few instructions: one compare per row against a margin precomputed per
-// query tile, and one bit set in a register. The warp combines its bits once per 32-tile
-// word (one warp reduction, one shared atomic), not once per tile.
+// query tile, one warp vote, and one predicated byte store by lane 0. Bytes, not bits:
+// a bit row needs a read-modify-write (an atomic, or per-thread words flushed once per
+// 32 tiles with a branch and state carried across tiles, both measured slower); a byte
+// needs a plain store, and every writer stores the same value 1.
 //
 // Vote rows alternate with the tile parity (a CTA's tile_iter). Row b is cleared by the
 // producer after it has issued every load of tile t+1 and before any load of tile t+2,
@@ -35,8 +38,8 @@ namespace liteattn {
 
 // Where one query tile's votes go: its vote row and that row's mbarrier.
 struct VoteTarget {
-  bool enabled;  // false: no skip_out requested, every vote is a no-op
-  uint32_t* veto_row;
+  bool enabled;  // false: no skip_out requested, the kernel runs the copy without votes
+  uint8_t* veto_row;  // one byte per key tile, 1 = some warp kept the tile
   cutlass::arch::ClusterBarrier* votes_in;
   float threshold;
 };
@@ -61,61 +64,58 @@ class SkipVotes {
     }
   }
 
-  // Records this thread's view of `tile`: kept when one of its rows keeps it (tile_max
-  // against the running maximum from before the tile), or when it is the first visited
-  // tile. Written as !(x <= margin) so that threshold -inf keeps every tile. Called after
-  // the exponentials, off the path from the row maxima to them. Tiles arrive in
-  // descending order, so a new 32-tile word means the previous one is complete.
+  // Records this warp's view of `tile`: kept when one of its threads' rows keeps it
+  // (tile_max against the running maximum from before the tile), or when it is the first
+  // visited tile. Written as !(x <= margin) so that threshold -inf keeps every tile.
+  // Called after the exponentials, off the path from the row maxima to them. Only the
+  // copy of the loop the kernel runs when skip_out is given has kEnabled set.
   CUTE_DEVICE void vote(int tile, bool first_visited, float const (&tile_max)[kRows],
                         float const (&running_max)[kRows]) {
-    if (!kEnabled || !target_.enabled) return;
+    if (!kEnabled) return;
     bool keep = first_visited;
     CUTE_UNROLL
     for (int r = 0; r < kRows; ++r) keep |= !(tile_max[r] - running_max[r] <= margin_[r]);
-    int const word = tile >> 5;
-    if (word != word_) {
-      flush();
-      word_ = word;
-    }
-    bits_ |= uint32_t(keep) << (tile & 31);
+    if (__any_sync(0xffffffffu, keep) && lane_is_0_) target_.veto_row[tile] = 1;
   }
 
-  // After the last vote of the tile: publish the pending word, then arrive (lane 0, which
-  // made the warp's atomics, so its arrival — a release — publishes them).
+  // After the last vote of the tile: lane 0, which made the warp's stores, arrives (a
+  // release, so its arrival publishes them).
   CUTE_DEVICE void votes_cast() {
-    if (!kEnabled || !target_.enabled) return;
-    flush();
-    if ((threadIdx.x & 31) == 0) target_.votes_in->arrive();
+    if (!kEnabled) return;
+    if (lane_is_0_) target_.votes_in->arrive();
   }
 
  private:
-  CUTE_DEVICE void flush() {
-    uint32_t const warp_bits = __reduce_or_sync(0xffffffffu, bits_);
-    if (warp_bits != 0u && (threadIdx.x & 31) == 0) atomicOr(target_.veto_row + word_, warp_bits);
-    bits_ = 0u;
-  }
-
   VoteTarget target_;
   float margin_[kRows];
-  uint32_t bits_ = 0u;
-  int word_ = -1;  // no word yet: the first vote's flush has no bits to publish
+  bool lane_is_0_ = (threadIdx.x & 31) == 0;
 };
 
 // The producer warp, once every consumer warp has arrived on the row's mbarrier:
 // skip_out = (skip_in | marked) & ~must_compute, marked = computed & ~vetoed, bits past
-// the last key tile zero. Clears the vote words it consumed for the tile after next.
-CUTE_DEVICE void write_skip_row(uint32_t* veto_row, int32_t* skip_out_row,
+// the last key tile zero; every tile below Tn without a skip_in bit was computed, and
+// voted on by every warp. Lane l packs the veto bytes of words l, l + 32, ... into bits
+// and clears them for the tile after next.
+CUTE_DEVICE void write_skip_row(uint8_t* veto_row, int32_t* skip_out_row,
                                 const int32_t* skip_in_row, const int32_t* must_compute,
                                 int num_key_tiles, int lane) {
   int const words = (num_key_tiles + 31) >> 5;
   for (int w = lane; w < words; w += 32) {
+    uint32_t* bytes = reinterpret_cast<uint32_t*>(veto_row) + w * 8;
+    uint32_t vetoed = 0u;
+    CUTE_UNROLL
+    for (int i = 0; i < 8; ++i) {
+      // Four bytes, each 0 or 1, to four bits.
+      uint32_t const x = bytes[i];
+      vetoed |= ((x | (x >> 7) | (x >> 14) | (x >> 21)) & 0xfu) << (4 * i);
+      bytes[i] = 0u;
+    }
     int const tiles_here = num_key_tiles - (w << 5);
     uint32_t const valid = tiles_here >= 32 ? ~0u : ((1u << tiles_here) - 1u);
     uint32_t const in = skip_in_row ? static_cast<uint32_t>(skip_in_row[w]) : 0u;
     uint32_t const protect = must_compute ? static_cast<uint32_t>(must_compute[w]) : 0u;
-    uint32_t const marked = ~in & valid & ~veto_row[w];
+    uint32_t const marked = ~in & valid & ~vetoed;
     skip_out_row[w] = static_cast<int32_t>(((in | marked) & valid) & ~protect);
-    veto_row[w] = 0u;
   }
 }
 

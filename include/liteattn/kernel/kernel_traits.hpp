@@ -81,7 +81,7 @@ struct FwdKernelTraits {
   using PipelineKV = cutlass::PipelineTmaAsync<kStages>;
   using PipelineState = typename cutlass::PipelineState<kStages>;
 
-  // Skip votes: one bit per key tile, double-buffered by tile parity (see decision.hpp).
+  // Skip votes: one byte per key tile, double-buffered by tile parity (see decision.hpp).
   static constexpr int kMaxMaskWords = liteattn::kMaxMaskWords;
   static constexpr int kNumMmaWarps = kNumMmaThreads / 32;
 
@@ -93,7 +93,7 @@ struct FwdKernelTraits {
     array_aligned<Element, cosize_v<SmemLayoutO>, 128> smem_o[kNumConsumerWarpgroups];
     array_aligned<Element, cosize_v<SmemLayoutKV>, 128> smem_k;
     array_aligned<Element, cosize_v<SmemLayoutKV>, 128> smem_v;
-    uint32_t veto[2][kMaxMaskWords];
+    alignas(16) uint8_t veto[2][kMaxMaskWords * 32];
     // One per vote row: every consumer warp arrives once it has voted on its tile.
     alignas(8) cutlass::arch::ClusterBarrier votes_in[2];
     typename PipelineKV::SharedStorage pipeline_k;
