@@ -11,7 +11,10 @@ Sections (``--sections``, all by default):
             f >= 0.25) and the speedup over Flex (target >= 1.5x)
 
 Method: each timed call has its own CUDA event pair; warm-up calls first, then the
-median of up to --repeats calls (bounded by --max-seconds per configuration). Inputs are
+median of up to --repeats calls (bounded by --max-seconds per backend and configuration).
+The backends of one table row are timed interleaved, call by call (time_together says
+why), and the sparse rows' t(nothing skipped) is timed in the same rotation as their
+masked calls. Inputs are
 fresh random tensors rotated over enough sets that one lap exceeds twice the L2 size, so
 every call reads q/k/v from HBM. Every backend gets its native layout, copied outside the
 timed region: liteattn [B, S, H, D], SDPA and Flex [B, H, S, D]. Before timing, every
@@ -232,34 +235,50 @@ def synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def time_calls(call: Callable[[int], object], n_sets: int, opts, device: torch.device) -> Timing:
-    """Median over timed calls of call(set_index), rotating input sets."""
-    for i in range(opts.warmup):
-        call(i % n_sets)
-    synchronize(device)
-    # One probe call sizes the run so that a slow configuration stays within budget.
-    probe = _elapsed_ms(device, lambda: call(opts.warmup % n_sets))
-    synchronize(device)
-    probe_ms = max(probe(), 1e-3)
-    n = min(opts.repeats, max(5, int(opts.max_seconds * 1e3 / probe_ms)))
-    pending = [
-        _elapsed_ms(device, lambda i=i: call((opts.warmup + 1 + i) % n_sets)) for i in range(n)
-    ]
-    synchronize(device)
-    times = [p() for p in pending]
-    return Timing(statistics.median(times), min(times), max(times), times)
+def time_together(runners: list["Runner"], n_sets: int, opts, device: torch.device
+                  ) -> dict[str, Measured]:
+    """Median per runner over calls made in rotation: r0, r1, ..., r0, r1, ...
 
-
-def measure(call: Callable[[int], object], n_sets: int, opts, device: torch.device,
-            context: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext
-            ) -> Measured:
-    try:
-        with context():
-            return Measured(timing=time_calls(call, n_sets, opts, device))
-    except Exception as error:  # a failing backend is reported, the sweep goes on
-        if device.type == "cuda":
-            torch.cuda.empty_cache()
-        return Measured(error=describe(error))
+    The backends compared in one table are timed interleaved, call by call, so that they
+    share whatever state the GPU is in: on the lent H200 the clock steps down and up
+    within a few seconds under a steady load (per-call times of one kernel jump by ~9%
+    mid-run), which made one backend timed after another read up to 9% apart for no
+    reason in the code. A runner that raises is reported and left out of the rotation."""
+    results: dict[str, Measured] = {}
+    live, probe_ms = [], []
+    for runner in runners:
+        try:
+            with runner.context():
+                for i in range(opts.warmup):
+                    runner.call(i % n_sets)
+                synchronize(device)
+                # One probe call sizes the run so that a slow configuration stays in budget.
+                probe = _elapsed_ms(device, lambda r=runner: r.call(opts.warmup % n_sets))
+                synchronize(device)
+            probe_ms.append(max(probe(), 1e-3))
+            live.append(runner)
+        except Exception as error:
+            results[runner.name] = Measured(error=describe(error))
+            if device.type == "cuda":
+                torch.cuda.empty_cache()
+    if live:
+        n = min(opts.repeats, max(5, int(opts.max_seconds * 1e3 / max(probe_ms))))
+        pending: dict[str, list] = {r.name: [] for r in live}
+        for i in range(n):
+            for runner in list(live):
+                try:
+                    with runner.context():
+                        pending[runner.name].append(_elapsed_ms(
+                            device, lambda r=runner, i=i: r.call((opts.warmup + 1 + i) % n_sets)))
+                except Exception as error:
+                    results[runner.name] = Measured(error=describe(error))
+                    live.remove(runner)
+        synchronize(device)
+        for runner in live:
+            times = [p() for p in pending[runner.name]]
+            results[runner.name] = Measured(timing=Timing(
+                statistics.median(times), min(times), max(times), times))
+    return results
 
 
 def describe(error: BaseException) -> str:
@@ -534,7 +553,6 @@ class ShapeRun:
         self.tiles_n = math.ceil(s / self.tile[1])
         self.flops = 4.0 * b * h * s * s * d
         self.check_heads = sorted({0, h - 1})
-        self.baselines: dict[str, Measured] = {}
         # Why liteattn cannot run this shape at all (not built, no kernel for the head dim,
         # not a Hopper GPU): said once per shape, then its cells just read n/a.
         self.liteattn_reason = self.probe_liteattn()
@@ -559,8 +577,8 @@ class ShapeRun:
             self.report.meta.setdefault("liteattn_unavailable", {})[self.shape.label()] = (
                 self.liteattn_reason)
 
-    def time(self, runner: Runner) -> Measured:
-        return measure(runner.call, self.inputs.count, self.opts, self.device, runner.context)
+    def time_together(self, runners: list[Runner]) -> dict[str, Measured]:
+        return time_together(runners, self.inputs.count, self.opts, self.device)
 
     def output(self, runner: Runner) -> tuple[Optional[torch.Tensor], Optional[str]]:
         try:
@@ -576,20 +594,12 @@ class ShapeRun:
         b, h = self.shape.batch, self.shape.heads
         return torch.zeros(b, h, self.tiles_m, words, dtype=torch.int32, device=self.device)
 
-    def liteattn_variant(self, variant: str) -> Runner:
+    def liteattn_variant(self, variant: str, name: Optional[str] = None) -> Runner:
         """none, skip_in0, skip_out, both: liteattn with nothing skipped."""
         skip_in = self.zero_mask() if variant in ("skip_in0", "both") else None
         skip_out = self.zero_mask() if variant in ("skip_out", "both") else None
-        return liteattn_runner(f"liteattn[{variant}]", self.inputs, skip_in, skip_out,
+        return liteattn_runner(name or f"liteattn[{variant}]", self.inputs, skip_in, skip_out,
                                self.opts.threshold)
-
-    def baseline(self, variant: str) -> Measured:
-        if variant not in self.baselines:
-            if self.liteattn_error:
-                self.baselines[variant] = Measured(error=self.liteattn_error)
-            else:
-                self.baselines[variant] = self.time(self.liteattn_variant(variant))
-        return self.baselines[variant]
 
     def check(self, label: str, runners: list[Runner], reference_name: Optional[str],
               keep_tiles=None) -> dict[str, dict]:
@@ -645,12 +655,9 @@ class ShapeRun:
         print(f"\n[dense] checks: {CHECK_HEADS_NOTE}")
         self.print_checks(self.check("dense", runners, "sdpa_cudnn"), "sdpa_cudnn")
 
-        measured = {}
+        measured = self.time_together(runners)
         if self.liteattn_error:
             measured["liteattn"] = Measured(error=self.liteattn_error)
-        for runner in runners:
-            measured[runner.name] = (self.baseline("none") if runner.name == "liteattn"
-                                     else self.time(runner))
         if self.opts.skip_flex:
             measured["flex"] = Measured(error="--skip-flex")
 
@@ -684,9 +691,15 @@ class ShapeRun:
         print(f"\n[overhead] liteattn with nothing skipped (threshold {self.opts.threshold})")
         widths = [10, 10, 9, 9, 10]
         print_row(["variant", "median_ms", "min_ms", "max_ms", "overhead"], widths)
-        base = self.baseline("none").ms
-        for variant in ("none", "skip_in0", "skip_out", "both"):
-            m = self.baseline(variant)
+        variants = ("none", "skip_in0", "skip_out", "both")
+        if self.liteattn_error:
+            measured = {v: Measured(error=self.liteattn_error) for v in variants}
+        else:
+            timed = self.time_together([self.liteattn_variant(v, v) for v in variants])
+            measured = {v: timed[v] for v in variants}
+        base = measured["none"].ms
+        for variant in variants:
+            m = measured[variant]
             over = None if (m.ms is None or not base) else m.ms / base - 1.0
             self.report.overhead.append({"shape": self.shape.label(), "variant": variant,
                                          **self.row_timing(m), "overhead": over})
@@ -703,8 +716,6 @@ class ShapeRun:
         b, h, s, _ = self.shape
         print("\n[sparse] eff = f * t(nothing skipped) / t(f), vs_flex = t(flex) / t(liteattn),"
               " max_err: worst rel L2 err vs the masked fp32 reference")
-        t_none = self.baseline("none").ms
-        t_dec = self.baseline("skip_out").ms
         widths = [7, 5, 6, 9, 9, 9, 6, 6, 8, 9, 8]
         print_row(["mask", "keep", "actual", "lite_ms", "lite+dec", "flex_ms", "eff", "eff+d",
                    "vs_flex", "vs_flex+d", "max_err"], widths)
@@ -714,7 +725,7 @@ class ShapeRun:
                 keep_tiles = make_keep_tiles(pattern, keep, b, h, self.tiles_m, self.tiles_n,
                                              mask_seed)
                 actual = kept_fraction(keep_tiles, s, s, self.tile)
-                self.sparse_config(pattern, keep, actual, keep_tiles, t_none, t_dec, widths)
+                self.sparse_config(pattern, keep, actual, keep_tiles, widths)
 
     def flex_encodings(self):
         """Flex's ways of running exactly the attention liteattn runs for a mask:
@@ -735,7 +746,7 @@ class ShapeRun:
         return [("flex", same, {"BLOCK_M": 64, "BLOCK_N": tile[1]}),
                 ("flex_128", regrid, None)]
 
-    def sparse_config(self, pattern, keep, actual, keep_tiles, t_none, t_dec, widths):
+    def sparse_config(self, pattern, keep, actual, keep_tiles, widths):
         label = f"{pattern} keep={keep:g}"
         runners, errors = [], {}
         if self.liteattn_error:
@@ -749,6 +760,10 @@ class ShapeRun:
                                                self.opts.threshold))
             except Exception as error:
                 errors["lite"] = errors["lite_dec"] = describe(error)
+            # The efficiency's t(nothing skipped), timed in the same rotation (see
+            # time_together): no mask, and skip_out alone for the +dec column.
+            runners.append(self.liteattn_variant("none", "lite_none"))
+            runners.append(self.liteattn_variant("skip_out", "lite_dec_none"))
         if self.opts.skip_flex:
             errors["flex"] = "--skip-flex"
         else:
@@ -760,7 +775,9 @@ class ShapeRun:
                 except Exception as error:
                     errors[name] = describe(error)
 
-        checks = self.check(label, runners, None, keep_tiles)
+        # The nothing-skipped baselines compute the dense attention: not this mask's result.
+        checks = self.check(label, [r for r in runners if not r.name.endswith("_none")], None,
+                            keep_tiles)
         for entry in checks.values():
             err = entry.get("err_fp32")
             if "error" not in entry and not err <= SUSPECT_ERROR:
@@ -768,8 +785,10 @@ class ShapeRun:
                       f"fp32 {err:.2e}")
 
         measured = {name: Measured(error=e) for name, e in errors.items()}
-        for runner in runners:
-            measured[runner.name] = self.time(runner)
+        measured.update(self.time_together(runners))
+        if self.liteattn_error:
+            measured["lite_none"] = measured["lite_dec_none"] = Measured(error=self.liteattn_error)
+        t_none, t_dec = measured["lite_none"].ms, measured["lite_dec_none"].ms
         # "flex" is the faster of Flex's exact encodings of the mask (see flex_masks).
         flex_times = {n: m.ms for n, m in measured.items() if n.startswith("flex")}
         if "flex_128" in flex_times:
@@ -786,6 +805,8 @@ class ShapeRun:
             "liteattn_decisions": self.row_timing(measured["lite_dec"]),
             "flex": self.row_timing(measured["flex"]),
             "flex_ms_by_encoding": flex_times,
+            "liteattn_nothing_skipped": self.row_timing(measured["lite_none"]),
+            "liteattn_decisions_nothing_skipped": self.row_timing(measured["lite_dec_none"]),
             "skip_efficiency": ratio(None if t_none is None else actual * t_none, lite),
             "skip_efficiency_decisions": ratio(None if t_dec is None else actual * t_dec, lite_dec),
             "speedup_vs_flex": ratio(flex, lite),
