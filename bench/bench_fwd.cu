@@ -60,6 +60,7 @@ struct Options {
   bool decisions = false;
   float threshold = -10.f;
   int warmup = 5;
+  double settle_ms = 500.0;
   int iters = 30;
   int min_sets = 2;
   uint64_t seed = 1;
@@ -92,6 +93,9 @@ void print_usage(const char* argv0) {
       "  --decisions            pass a skip_out buffer (the kernel writes decisions)\n"
       "  --threshold T          decision threshold, log2 units (default -10)\n"
       "  --warmup N             untimed calls per configuration (default 5)\n"
+      "  --settle-ms MS         then untimed calls for about MS ms more (default 500): the\n"
+      "                         GPU's clock follows the power of the last ~0.1 s, so a\n"
+      "                         row timed right after a lighter one reads fast\n"
       "  --iters N              timed calls per configuration (default 30)\n"
       "  --sets N               at least N input sets to rotate (default 2; more are\n"
       "                         used when needed to exceed 2x the L2 size)\n"
@@ -200,6 +204,8 @@ Options parse_args(int argc, char** argv) {
       opt.threshold = float(parse_double(next(), "--threshold"));
     } else if (arg == "--warmup") {
       opt.warmup = int(parse_int(next(), "--warmup"));
+    } else if (arg == "--settle-ms") {
+      opt.settle_ms = parse_double(next(), "--settle-ms");
     } else if (arg == "--iters") {
       opt.iters = int(parse_int(next(), "--iters"));
     } else if (arg == "--sets") {
@@ -217,6 +223,7 @@ Options parse_args(int argc, char** argv) {
   if (opt.shapes.empty()) opt.shapes = kDefaultShapes;
   if (opt.iters < 1) throw std::invalid_argument("--iters must be at least 1");
   if (opt.warmup < 0) throw std::invalid_argument("--warmup must be non-negative");
+  if (opt.settle_ms < 0) throw std::invalid_argument("--settle-ms must be non-negative");
   if (opt.min_sets < 1) throw std::invalid_argument("--sets must be at least 1");
   return opt;
 }
@@ -433,10 +440,24 @@ class ShapeBench {
 
     try {
       for (int i = 0; i < opt_.warmup; ++i) launch(i);
+      int first_timed = opt_.warmup;
+      if (opt_.settle_ms > 0.0) {
+        // One timed probe sizes the settling run: the steady state, not the boost right
+        // after the previous (lighter) row, is what a denoising loop sees.
+        Event a, b;
+        CUDA_CHECK(cudaEventRecord(a.get(), stream_));
+        launch(first_timed++);
+        CUDA_CHECK(cudaEventRecord(b.get(), stream_));
+        CUDA_CHECK(cudaEventSynchronize(b.get()));
+        float probe_ms = 0.f;
+        CUDA_CHECK(cudaEventElapsedTime(&probe_ms, a.get(), b.get()));
+        int const settle = int(std::ceil(opt_.settle_ms / std::max(double(probe_ms), 1e-3)));
+        for (int i = 0; i < settle; ++i) launch(first_timed++);
+      }
       std::vector<Event> start(opt_.iters), stop(opt_.iters);
       for (int i = 0; i < opt_.iters; ++i) {
         CUDA_CHECK(cudaEventRecord(start[i].get(), stream_));
-        launch(opt_.warmup + i);
+        launch(first_timed + i);
         CUDA_CHECK(cudaEventRecord(stop[i].get(), stream_));
       }
       CUDA_CHECK(cudaStreamSynchronize(stream_));
@@ -634,7 +655,8 @@ void write_json(const std::string& path, const Options& opt, const cudaDevicePro
   std::fprintf(f, "  \"command\": \"%s\",\n", json_escape(command_line).c_str());
   std::fprintf(f, "  \"dtype\": \"%s\",\n", dtype_name(opt.dtype));
   std::fprintf(f, "  \"threshold\": %.6g,\n", opt.threshold);
-  std::fprintf(f, "  \"warmup\": %d,\n  \"iters\": %d,\n", opt.warmup, opt.iters);
+  std::fprintf(f, "  \"warmup\": %d,\n  \"settle_ms\": %g,\n  \"iters\": %d,\n", opt.warmup,
+               opt.settle_ms, opt.iters);
   std::fprintf(f, "  \"results\": [");
   for (size_t i = 0; i < results.size(); ++i) {
     const Result& r = results[i];
@@ -685,8 +707,8 @@ int run(int argc, char** argv) {
   for (const char* arch : liteattn::compiled_archs()) std::printf(" %s", arch);
   std::printf("; head dims:");
   for (int d : liteattn::compiled_head_dims()) std::printf(" %d", d);
-  std::printf("\ndtype %s, threshold %g, %d warm-up + %d timed calls per row%s\n\n",
-              dtype_name(opt.dtype), opt.threshold, opt.warmup, opt.iters,
+  std::printf("\ndtype %s, threshold %g, %d warm-up calls + %g ms settling + %d timed calls per row%s\n\n",
+              dtype_name(opt.dtype), opt.threshold, opt.warmup, opt.settle_ms, opt.iters,
               opt.decisions ? ", skip_out written" : "");
   print_header();
 

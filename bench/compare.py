@@ -11,10 +11,11 @@ Sections (``--sections``, all by default):
             f >= 0.25) and the speedup over Flex (target >= 1.5x)
 
 Method: each timed call has its own CUDA event pair; warm-up calls first, then the
-median of up to --repeats calls (bounded by --max-seconds per backend and configuration).
-The backends of one table row are timed interleaved, call by call (time_together says
-why), and the sparse rows' t(nothing skipped) is timed in the same rotation as their
-masked calls. Inputs are
+median of up to --repeats calls (bounded by --max-seconds per backend and configuration),
+in --blocks blocks per backend that take turns with the other backends of the same table
+row, each block after a --settle-seconds untimed run of its kernel (time_together says
+why); the sparse rows' t(nothing skipped) is timed in the same rotation as their masked
+calls. Inputs are
 fresh random tensors rotated over enough sets that one lap exceeds twice the L2 size, so
 every call reads q/k/v from HBM. Every backend gets its native layout, copied outside the
 timed region: liteattn [B, S, H, D], SDPA and Flex [B, H, S, D]. Before timing, every
@@ -152,6 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="decision threshold passed to liteattn (log2 units, default -10)")
     p.add_argument("--repeats", type=int, default=None, help="timed calls per configuration (default 30)")
     p.add_argument("--warmup", type=int, default=None, help="untimed calls first (default 5)")
+    p.add_argument("--settle-seconds", type=float, default=0.5,
+                   help="untimed back-to-back run before each timed block (default 0.5)")
+    p.add_argument("--blocks", type=int, default=2,
+                   help="timed blocks per backend, taking turns with the others (default 2)")
     p.add_argument("--max-seconds", type=float, default=None,
                    help="bound on timed seconds per configuration (default 20; at least 5 calls)")
     p.add_argument("--seed", type=int, default=0)
@@ -188,6 +193,8 @@ def resolve_options(args: argparse.Namespace) -> argparse.Namespace:
         args.max_seconds = 5.0 if quick else 20.0
     if args.repeats < 1 or args.warmup < 0 or args.max_seconds <= 0:
         raise SystemExit("--repeats must be >= 1, --warmup >= 0 and --max-seconds > 0")
+    if args.blocks < 1 or args.settle_seconds < 0:
+        raise SystemExit("--blocks must be >= 1 and --settle-seconds >= 0")
     return args
 
 
@@ -237,15 +244,19 @@ def synchronize(device: torch.device) -> None:
 
 def time_together(runners: list["Runner"], n_sets: int, opts, device: torch.device
                   ) -> dict[str, Measured]:
-    """Median per runner over calls made in rotation: r0, r1, ..., r0, r1, ...
+    """Median per runner, timed in blocks that take turns: r0, r1, ..., r0, r1, ...
 
-    The backends compared in one table are timed interleaved, call by call, so that they
-    share whatever state the GPU is in: on the lent H200 the clock steps down and up
-    within a few seconds under a steady load (per-call times of one kernel jump by ~9%
-    mid-run), which made one backend timed after another read up to 9% apart for no
-    reason in the code. A runner that raises is reported and left out of the rotation."""
+    Why blocks, and why each starts with a settling run: the lent H200's clock follows
+    the power drawn over the last ~0.1 s. A kernel timed right after a lighter one runs
+    up to 15% faster than in steady state (liteattn's dense Wan 480p call: 29.3 ms right
+    after Flex, 34.0 ms back to back), and a kernel timed back to back steps down once
+    the board heats (1.79 -> 1.96 ms mid-run, round 11). So every block first runs its
+    kernel untimed for --settle-seconds, then times its calls back to back (the steady
+    state a model's denoising loop sees), and the blocks of the runners alternate, so a
+    slow drift of the board lands on all of them alike. A runner that raises is
+    reported and left out of the rotation."""
     results: dict[str, Measured] = {}
-    live, probe_ms = [], []
+    live, probe_ms = [], {}
     for runner in runners:
         try:
             with runner.context():
@@ -255,29 +266,34 @@ def time_together(runners: list["Runner"], n_sets: int, opts, device: torch.devi
                 # One probe call sizes the run so that a slow configuration stays in budget.
                 probe = _elapsed_ms(device, lambda r=runner: r.call(opts.warmup % n_sets))
                 synchronize(device)
-            probe_ms.append(max(probe(), 1e-3))
+            probe_ms[runner.name] = max(probe(), 1e-3)
             live.append(runner)
         except Exception as error:
             results[runner.name] = Measured(error=describe(error))
             if device.type == "cuda":
                 torch.cuda.empty_cache()
-    if live:
-        n = min(opts.repeats, max(5, int(opts.max_seconds * 1e3 / max(probe_ms))))
-        pending: dict[str, list] = {r.name: [] for r in live}
-        for i in range(n):
-            for runner in list(live):
-                try:
-                    with runner.context():
-                        pending[runner.name].append(_elapsed_ms(
-                            device, lambda r=runner, i=i: r.call((opts.warmup + 1 + i) % n_sets)))
-                except Exception as error:
-                    results[runner.name] = Measured(error=describe(error))
-                    live.remove(runner)
-        synchronize(device)
-        for runner in live:
-            times = [p() for p in pending[runner.name]]
-            results[runner.name] = Measured(timing=Timing(
-                statistics.median(times), min(times), max(times), times))
+    blocks = max(1, opts.blocks)
+    times: dict[str, list[float]] = {r.name: [] for r in live}
+    for block in range(blocks):
+        for runner in list(live):
+            ms = probe_ms[runner.name]
+            n = min(opts.repeats, max(5, int(opts.max_seconds * 1e3 / ms)))
+            n_block = math.ceil(n / blocks)
+            settle = math.ceil(opts.settle_seconds * 1e3 / ms) if device.type == "cuda" else 0
+            try:
+                with runner.context():
+                    for i in range(settle):
+                        runner.call(i % n_sets)
+                    pending = [_elapsed_ms(device, lambda r=runner, i=i: r.call((settle + i) % n_sets))
+                               for i in range(n_block)]
+                    synchronize(device)
+                times[runner.name] += [p() for p in pending]
+            except Exception as error:
+                results[runner.name] = Measured(error=describe(error))
+                live.remove(runner)
+    for runner in live:
+        t = times[runner.name]
+        results[runner.name] = Measured(timing=Timing(statistics.median(t), min(t), max(t), t))
     return results
 
 
@@ -843,8 +859,9 @@ def markdown(report: Report) -> str:
         f"### {m['date']} · {m['device']} · {m['dtype']}",
         "",
         f"torch {m['torch']}, cuDNN {m['cudnn']}, liteattn {m['liteattn']}. "
-        f"Median of up to {m['repeats']} calls after {m['warmup']} warm-up, inputs rotated "
-        f"past 2x L2.",
+        f"Median of up to {m['repeats']} calls after {m['warmup']} warm-up, in {m['blocks']} "
+        f"blocks per backend taking turns, each after a {m['settle_seconds']:g} s untimed run; "
+        f"inputs rotated past 2x L2.",
         "",
         f"`{m['command']}`",
         "",
@@ -934,6 +951,8 @@ def main(argv=None) -> int:
         "threshold": args.threshold,
         "repeats": args.repeats,
         "warmup": args.warmup,
+        "settle_seconds": args.settle_seconds,
+        "blocks": args.blocks,
         "max_seconds": args.max_seconds,
         "command": shlex.join([sys.executable.rsplit("/", 1)[-1]] + sys.argv),
     }
