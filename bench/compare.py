@@ -253,8 +253,11 @@ def time_together(runners: list["Runner"], n_sets: int, opts, device: torch.devi
     the board heats (1.79 -> 1.96 ms mid-run, round 11). So every block first runs its
     kernel untimed for --settle-seconds, then times its calls back to back (the steady
     state a model's denoising loop sees), and the blocks of the runners alternate, so a
-    slow drift of the board lands on all of them alike. A runner that raises is
-    reported and left out of the rotation."""
+    slow drift of the board lands on all of them alike. The settling run does not undo
+    a longer history: in round 14 the runner timed right after several seconds of a slow,
+    light kernel (Flex on 128x128 blocks at D=64) still read 3-4% fast, so odd blocks
+    take the runners in reverse order. A runner that raises is reported and left out of
+    the rotation."""
     results: dict[str, Measured] = {}
     live, probe_ms = [], {}
     for runner in runners:
@@ -275,7 +278,9 @@ def time_together(runners: list["Runner"], n_sets: int, opts, device: torch.devi
     blocks = max(1, opts.blocks)
     times: dict[str, list[float]] = {r.name: [] for r in live}
     for block in range(blocks):
-        for runner in list(live):
+        # Odd blocks take the runners in reverse order, so that on average every runner
+        # sits at the same place after the others (see the docstring).
+        for runner in (list(live) if block % 2 == 0 else list(reversed(live))):
             ms = probe_ms[runner.name]
             n = min(opts.repeats, max(5, int(opts.max_seconds * 1e3 / ms)))
             n_block = math.ceil(n / blocks)
