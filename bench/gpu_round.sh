@@ -94,8 +94,11 @@ stage_variants() {
     local shape_var=shape_$d
     for extra in "" "--decisions"; do
       echo "== variant D=$d BN=$n stages=$st pingpong=$pp warpgroups=${wg:-default} ${extra}"
-      timeout 120 "$dir/bench/liteattn_bench" --shapes "${!shape_var}" $extra \
-        --json "$OUT/variant_$tag${extra:+_dec}.json" 2>&1 | tail -2 | head -1
+      # VARIANT_ARGS: more bench options, e.g. "--keep 0.25,0.1 --mask random,skewed"
+      # (then every row is printed, not only the dense one).
+      timeout 120 "$dir/bench/liteattn_bench" --shapes "${!shape_var}" $extra ${VARIANT_ARGS:-} \
+        --json "$OUT/variant_$tag${extra:+_dec}.json" 2>&1 |
+        grep -E "^ +[0-9]+ +[0-9]+ |rror"
     done
   done
 }
