@@ -1,0 +1,80 @@
+"""bench/compare.py's timing protocol (time_together), on the CPU: every backend gets its
+timed calls, in blocks that take turns and reverse their order on odd blocks, and a
+backend that raises is reported without stopping the others. The numbers it produces
+are what bench/RESULTS.md quotes, so the protocol is tested like code."""
+
+import importlib.util
+import pathlib
+import sys
+import types
+
+import pytest
+import torch
+
+_COMPARE = pathlib.Path(__file__).resolve().parents[1] / "bench" / "compare.py"
+
+
+@pytest.fixture(scope="module")
+def compare():
+    spec = importlib.util.spec_from_file_location("liteattn_bench_compare", _COMPARE)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def options(**overrides):
+    base = dict(warmup=1, repeats=6, max_seconds=60.0, blocks=2, settle_seconds=0.0)
+    base.update(overrides)
+    return types.SimpleNamespace(**base)
+
+
+def recording_runner(compare, name, log, fail_on_call=None):
+    calls = {"n": 0}
+
+    def call(i):
+        calls["n"] += 1
+        if fail_on_call is not None and calls["n"] >= fail_on_call:
+            raise RuntimeError(f"{name} broke")
+        log.append(name)
+        return torch.zeros(1)
+
+    return compare.Runner(name, call, "bshd")
+
+
+def test_every_backend_is_timed_in_blocks_that_take_turns(compare):
+    log = []
+    runners = [recording_runner(compare, n, log) for n in ("a", "b", "c")]
+    results = compare.time_together(runners, 2, options(), torch.device("cpu"))
+
+    assert set(results) == {"a", "b", "c"}
+    for name in "abc":
+        timing = results[name].timing
+        assert results[name].error is None
+        assert len(timing.times_ms) == 6  # repeats, split over the two blocks
+        assert timing.min_ms <= timing.median_ms <= timing.max_ms
+    # Warm-up and probe per runner first (2 calls each), then block 0 in order, block 1
+    # reversed, 3 timed calls per runner and block.
+    timed = log[6:]
+    assert timed == ["a"] * 3 + ["b"] * 3 + ["c"] * 3 + ["c"] * 3 + ["b"] * 3 + ["a"] * 3
+
+
+def test_a_backend_that_raises_is_reported_and_the_others_are_timed(compare):
+    log = []
+    runners = [recording_runner(compare, "ok", log),
+               recording_runner(compare, "broken", log, fail_on_call=4),
+               recording_runner(compare, "never", log, fail_on_call=1)]
+    results = compare.time_together(runners, 2, options(), torch.device("cpu"))
+
+    assert results["ok"].timing is not None and len(results["ok"].timing.times_ms) == 6
+    assert results["broken"].timing is None and "broken broke" in results["broken"].error
+    assert results["never"].timing is None and "never broke" in results["never"].error
+
+
+def test_the_call_budget_bounds_the_number_of_calls(compare):
+    log = []
+    runners = [recording_runner(compare, "a", log)]
+    # max_seconds so small that the budget allows fewer than 5 calls: 5 is the floor.
+    results = compare.time_together(runners, 2, options(repeats=100, max_seconds=1e-9),
+                                    torch.device("cpu"))
+    assert len(results["a"].timing.times_ms) == 6  # ceil(5 / 2) per block, two blocks
