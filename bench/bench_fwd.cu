@@ -451,7 +451,8 @@ class ShapeBench {
         CUDA_CHECK(cudaEventSynchronize(b.get()));
         float probe_ms = 0.f;
         CUDA_CHECK(cudaEventElapsedTime(&probe_ms, a.get(), b.get()));
-        int const settle = int(std::ceil(opt_.settle_ms / std::max(double(probe_ms), 1e-3)));
+        double const calls = std::ceil(opt_.settle_ms / std::max(double(probe_ms), 1e-3));
+        int const settle = int(std::min(calls, 1e6));
         for (int i = 0; i < settle; ++i) launch(first_timed++);
       }
       std::vector<Event> start(opt_.iters), stop(opt_.iters);

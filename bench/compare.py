@@ -11,7 +11,8 @@ Sections (``--sections``, all by default):
             f >= 0.25) and the speedup over Flex (target >= 1.5x)
 
 Method: each timed call has its own CUDA event pair; warm-up calls first, then the
-median of up to --repeats calls (bounded by --max-seconds per backend and configuration),
+median of up to --repeats calls (at least 5; --max-seconds bounds the timed calls of each
+backend and configuration, the settling runs come on top),
 in --blocks blocks per backend that take turns with the other backends of the same table
 row, each block after a --settle-seconds untimed run of its kernel (time_together says
 why); the sparse rows' t(nothing skipped) is timed in the same rotation as their masked
@@ -277,20 +278,24 @@ def time_together(runners: list["Runner"], n_sets: int, opts, device: torch.devi
                 torch.cuda.empty_cache()
     blocks = max(1, opts.blocks)
     times: dict[str, list[float]] = {r.name: [] for r in live}
+    # Calls made so far per runner: the input set index keeps rotating across blocks.
+    made = {r.name: opts.warmup + 1 for r in live}
     for block in range(blocks):
         # Odd blocks take the runners in reverse order, so that on average every runner
         # sits at the same place after the others (see the docstring).
         for runner in (list(live) if block % 2 == 0 else list(reversed(live))):
             ms = probe_ms[runner.name]
             n = min(opts.repeats, max(5, int(opts.max_seconds * 1e3 / ms)))
-            n_block = math.ceil(n / blocks)
+            n_block = n // blocks + (1 if block < n % blocks else 0)  # the blocks sum to n
             settle = math.ceil(opts.settle_seconds * 1e3 / ms) if device.type == "cuda" else 0
+            first = made[runner.name]
+            made[runner.name] += settle + n_block
             try:
                 with runner.context():
-                    for i in range(settle):
+                    for i in range(first, first + settle):
                         runner.call(i % n_sets)
-                    pending = [_elapsed_ms(device, lambda r=runner, i=i: r.call((settle + i) % n_sets))
-                               for i in range(n_block)]
+                    pending = [_elapsed_ms(device, lambda r=runner, i=i: r.call(i % n_sets))
+                               for i in range(first + settle, first + settle + n_block)]
                     synchronize(device)
                 times[runner.name] += [p() for p in pending]
             except Exception as error:

@@ -96,9 +96,11 @@ stage_variants() {
       echo "== variant D=$d BN=$n stages=$st pingpong=$pp warpgroups=${wg:-default} ${extra}"
       # VARIANT_ARGS: more bench options, e.g. "--keep 0.25,0.1 --mask random,skewed"
       # (then every row is printed, not only the dense one).
+      local log="$OUT/variant_$tag${extra:+_dec}.txt"
       timeout 120 "$dir/bench/liteattn_bench" --shapes "${!shape_var}" $extra ${VARIANT_ARGS:-} \
-        --json "$OUT/variant_$tag${extra:+_dec}.json" 2>&1 |
-        grep -E "^ +[0-9]+ +[0-9]+ |rror"
+        --json "$OUT/variant_$tag${extra:+_dec}.json" >"$log" 2>&1 ||
+        { echo "variant $v ${extra}: failed, rc=$? (last lines below)"; tail -3 "$log"; status=1; }
+      grep -E "^ +[0-9]+ +[0-9]+ " "$log"
     done
   done
 }

@@ -11,8 +11,9 @@
 #                                            # then gpu_round.sh's STAGES (e.g. "test
 #                                            # sanitize") one tree at a time
 # Results in $OUT/NAME. Building is CPU work: time something else on the GPU meanwhile.
+# Each build runs ninja -j 16: two or three trees at once fit the 16-core, 128 GiB machine.
 set -uo pipefail
-OUT=${OUT:-$PWD/gpu_out}
+OUT=$(realpath -m "${OUT:-$PWD/gpu_out}")  # absolute: the stages run inside each tree
 
 if [ "${1:-}" = prepare ]; then
   shift
@@ -27,7 +28,8 @@ fi
 mode=${1:-}
 case "$mode" in
   build) shift ;;
-  stages) stages=${2:-}; shift 2 ;;
+  stages) [ $# -ge 2 ] || { echo "stages: say which, e.g. \"test sanitize\""; exit 2; }
+          stages=$2; shift 2 ;;
   *) echo "usage: $0 prepare REV... | build [TREE...] | stages \"STAGES\" [TREE...]"; exit 2 ;;
 esac
 trees=("$@")

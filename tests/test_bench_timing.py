@@ -59,6 +59,19 @@ def test_every_backend_is_timed_in_blocks_that_take_turns(compare):
     assert timed == ["a"] * 3 + ["b"] * 3 + ["c"] * 3 + ["c"] * 3 + ["b"] * 3 + ["a"] * 3
 
 
+def test_input_sets_keep_rotating_across_blocks(compare):
+    sets = []
+
+    def call(i):
+        sets.append(i)
+        return torch.zeros(1)
+
+    runner = compare.Runner("a", call, "bshd")
+    compare.time_together([runner], 2, options(repeats=5), torch.device("cpu"))
+    # warm-up (set 0), probe (set 1), then 3 + 2 timed calls: no set twice in a row.
+    assert sets == [0, 1, 0, 1, 0, 1, 0]
+
+
 def test_a_backend_that_raises_is_reported_and_the_others_are_timed(compare):
     log = []
     runners = [recording_runner(compare, "ok", log),
@@ -77,4 +90,4 @@ def test_the_call_budget_bounds_the_number_of_calls(compare):
     # max_seconds so small that the budget allows fewer than 5 calls: 5 is the floor.
     results = compare.time_together(runners, 2, options(repeats=100, max_seconds=1e-9),
                                     torch.device("cpu"))
-    assert len(results["a"].timing.times_ms) == 6  # ceil(5 / 2) per block, two blocks
+    assert len(results["a"].timing.times_ms) == 5  # 3 + 2 over the two blocks
