@@ -8,14 +8,17 @@ enum class FwdBarrier : int {
   // Per-warpgroup epilogue: orders the O shared-memory writes against the TMA store
   // that reads them; ids kEpilogueWg0 + wg, one per consumer warpgroup (up to three).
   kEpilogueWg0 = 0,
-  // Tensor-core turns of the two consumer warpgroups (collective/mma_turns.hpp).
+  // Tensor-core turns of the consumer warpgroups (collective/mma_turns.hpp); ids
+  // kMmaTurnWg0 + wg, one per consumer warpgroup (up to three: 3, 4, 5).
   kMmaTurnWg0 = 3,
-  kMmaTurnWg1 = 4,
 };
 
 // The epilogue ids of up to three consumer warpgroups end below the turn ids.
 inline constexpr int kMaxConsumerWarpgroups = 3;
 static_assert(static_cast<int>(FwdBarrier::kEpilogueWg0) + kMaxConsumerWarpgroups <=
               static_cast<int>(FwdBarrier::kMmaTurnWg0));
+// 16 hardware barriers, of which cutlass::arch::NamedBarrier reserves the first
+// ReservedNamedBarriers::FirstUserBarrier (8 in CUTLASS 4.2): ids 0..7 are ours.
+static_assert(static_cast<int>(FwdBarrier::kMmaTurnWg0) + kMaxConsumerWarpgroups <= 8);
 
 }  // namespace liteattn

@@ -22,8 +22,10 @@ inline constexpr int kMaxMaskWords = 256;
 // BN and the stage count trade registers (S accumulator: BN/2 floats a thread) and
 // shared memory (stages * BN * D * 2 bytes each for K and V) against per-tile overhead.
 //
-// kMmaPingPong: the two consumer warpgroups take turns on the tensor cores
-// (collective/mma_turns.hpp); off where measured slower (bench/RESULTS.md, round 6).
+// kMmaPingPong: the consumer warpgroups take turns on the tensor cores, in a ring
+// (collective/mma_turns.hpp); off where measured slower (bench/RESULTS.md, round 6, two
+// warpgroups). Turns of three warpgroups (D=64's config) compile but have not run on a
+// GPU yet (2026-11-29): a tuning variant for the sparse rows' fixed per-tile cost.
 //
 // LITEATTN_TUNE_{WARPGROUPS,BLOCK_N,STAGES,PINGPONG}_<D> override a config for tuning
 // builds only (bench/gpu_round.sh's `variants` stage); a shipped build never sets them

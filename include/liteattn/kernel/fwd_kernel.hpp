@@ -150,7 +150,7 @@ __global__ void __launch_bounds__(Traits::kNumThreads, 1)
     Tensor tOrO = partition_fragment_C(mma_pv, select<0, 1>(typename Traits::TileShapePV{}));
     Tensor output = rowcol_view(tOrO);
 
-    MmaTurns<Traits::kMmaPingPong> const turns(wg);
+    MmaTurns<Traits::kMmaPingPong, Traits::kNumConsumerWarpgroups> const turns(wg);
     turns.start();
     int tile_iter = 0;
     for (int tile = scheduler.first_tile(); scheduler.valid(tile); ++tile_iter) {
