@@ -260,7 +260,7 @@ def time_together(runners: list["Runner"], n_sets: int, opts, device: torch.devi
     take the runners in reverse order. A runner that raises is reported and left out of
     the rotation."""
     results: dict[str, Measured] = {}
-    live, probe_ms = [], {}
+    live, plan = [], {}  # plan: runner name -> (timed calls, settling calls per block)
     for runner in runners:
         try:
             with runner.context():
@@ -270,13 +270,16 @@ def time_together(runners: list["Runner"], n_sets: int, opts, device: torch.devi
                 # One probe call sizes the run so that a slow configuration stays in budget.
                 probe = _elapsed_ms(device, lambda r=runner: r.call(opts.warmup % n_sets))
                 synchronize(device)
-            probe_ms[runner.name] = max(probe(), 1e-3)
+            ms = max(probe(), 1e-3)
+            n = min(opts.repeats, max(5, int(opts.max_seconds * 1e3 / ms)))
+            settle = math.ceil(opts.settle_seconds * 1e3 / ms) if device.type == "cuda" else 0
+            plan[runner.name] = (n, settle)
             live.append(runner)
         except Exception as error:
             results[runner.name] = Measured(error=describe(error))
             if device.type == "cuda":
                 torch.cuda.empty_cache()
-    blocks = max(1, opts.blocks)
+    blocks = opts.blocks
     times: dict[str, list[float]] = {r.name: [] for r in live}
     # Calls made so far per runner: the input set index keeps rotating across blocks.
     made = {r.name: opts.warmup + 1 for r in live}
@@ -284,10 +287,8 @@ def time_together(runners: list["Runner"], n_sets: int, opts, device: torch.devi
         # Odd blocks take the runners in reverse order, so that on average every runner
         # sits at the same place after the others (see the docstring).
         for runner in (list(live) if block % 2 == 0 else list(reversed(live))):
-            ms = probe_ms[runner.name]
-            n = min(opts.repeats, max(5, int(opts.max_seconds * 1e3 / ms)))
+            n, settle = plan[runner.name]
             n_block = n // blocks + (1 if block < n % blocks else 0)  # the blocks sum to n
-            settle = math.ceil(opts.settle_seconds * 1e3 / ms) if device.type == "cuda" else 0
             first = made[runner.name]
             made[runner.name] += settle + n_block
             try:
@@ -774,9 +775,10 @@ class ShapeRun:
 
     def sparse_config(self, pattern, keep, actual, keep_tiles, widths):
         label = f"{pattern} keep={keep:g}"
-        runners, errors = [], {}
+        runners, baselines, errors = [], [], {}
         if self.liteattn_error:
-            errors["lite"] = errors["lite_dec"] = self.liteattn_error
+            for name in ("lite", "lite_dec", "lite_none", "lite_dec_none"):
+                errors[name] = self.liteattn_error
         else:
             try:
                 words = liteattn_words(self.liteattn, keep_tiles.to(self.device))
@@ -787,9 +789,10 @@ class ShapeRun:
             except Exception as error:
                 errors["lite"] = errors["lite_dec"] = describe(error)
             # The efficiency's t(nothing skipped), timed in the same rotation (see
-            # time_together): no mask, and skip_out alone for the +dec column.
-            runners.append(self.liteattn_variant("none", "lite_none"))
-            runners.append(self.liteattn_variant("skip_out", "lite_dec_none"))
+            # time_together): no mask, and skip_out alone for the +dec column. They compute
+            # the dense attention, not this mask's, so they are timed but not checked.
+            baselines = [self.liteattn_variant("none", "lite_none"),
+                         self.liteattn_variant("skip_out", "lite_dec_none")]
         if self.opts.skip_flex:
             errors["flex"] = "--skip-flex"
         else:
@@ -801,9 +804,7 @@ class ShapeRun:
                 except Exception as error:
                     errors[name] = describe(error)
 
-        # The nothing-skipped baselines compute the dense attention: not this mask's result.
-        checks = self.check(label, [r for r in runners if not r.name.endswith("_none")], None,
-                            keep_tiles)
+        checks = self.check(label, runners, None, keep_tiles)
         for entry in checks.values():
             err = entry.get("err_fp32")
             if "error" not in entry and not err <= SUSPECT_ERROR:
@@ -811,9 +812,7 @@ class ShapeRun:
                       f"fp32 {err:.2e}")
 
         measured = {name: Measured(error=e) for name, e in errors.items()}
-        measured.update(self.time_together(runners))
-        if self.liteattn_error:
-            measured["lite_none"] = measured["lite_dec_none"] = Measured(error=self.liteattn_error)
+        measured.update(self.time_together(runners + baselines))
         t_none, t_dec = measured["lite_none"].ms, measured["lite_dec_none"].ms
         # "flex" is the faster of Flex's exact encodings of the mask (see flex_masks).
         flex_times = {n: m.ms for n, m in measured.items() if n.startswith("flex")}

@@ -31,7 +31,6 @@ struct FwdKernelTraits {
   // others owns 64 query rows of the tile.
   static constexpr int kNumConsumerWarpgroups = Config::kConsumerWarpgroups;
   static_assert(kNumConsumerWarpgroups == 2 || kNumConsumerWarpgroups == kMaxConsumerWarpgroups);
-  static_assert(!kMmaPingPong || kNumConsumerWarpgroups >= 2, "turns need two warpgroups or more");
   // 160 registers a thread hold D = 64's accumulators (O 32 + S 64 + P 32), not D = 128's.
   static_assert(kNumConsumerWarpgroups == 2 || kHeadDim <= 64,
                 "three consumer warpgroups (160 registers) only fit head dim 64");
