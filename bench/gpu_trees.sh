@@ -10,6 +10,10 @@
 #   bash bench/gpu_trees.sh stages "STAGES" [TREE...]
 #                                            # then gpu_round.sh's STAGES (e.g. "test
 #                                            # sanitize") one tree at a time
+#   bash bench/gpu_trees.sh cbench TREE...   # each tree's C++ benchmark in turn, the
+#                                            # first tree again at the end (a drifting
+#                                            # clock shows as its two runs disagreeing);
+#                                            # options in CBENCH_ARGS
 # Results in $OUT/NAME. Building is CPU work: time something else on the GPU meanwhile.
 # Each build runs ninja -j 16: two or three trees at once fit the 16-core, 128 GiB machine.
 set -uo pipefail
@@ -30,7 +34,8 @@ case "$mode" in
   build) shift ;;
   stages) [ $# -ge 2 ] || { echo "stages: say which, e.g. \"test sanitize\""; exit 2; }
           stages=$2; shift 2 ;;
-  *) echo "usage: $0 prepare REV... | build [TREE...] | stages \"STAGES\" [TREE...]"; exit 2 ;;
+  cbench) shift; [ $# -ge 1 ] || { echo "cbench: name the trees"; exit 2; } ;;
+  *) echo "usage: $0 prepare REV... | build [TREE...] | stages \"STAGES\" [TREE...] | cbench TREE..."; exit 2 ;;
 esac
 trees=("$@")
 [ ${#trees[@]} -gt 0 ] || trees=(.variants/*)
@@ -49,6 +54,19 @@ if [ "$mode" = build ]; then
     echo "===== $name: $(grep -E '^build: |FAILED|kernels:' "$OUT/$name.build.log" | tr '\n' ' ')"
     grep -q "stage build FAILED" "$OUT/$name.build.log" && status=1
   done
+  exit $status
+fi
+if [ "$mode" = cbench ]; then
+  read -r -a args <<<"${CBENCH_ARGS:---shapes 1x40x32760x128,1x48x17776x64 --keep 1,0.25,0.1 --mask random,skewed --iters 50}"
+  mkdir -p "$OUT"
+  for tree in "${trees[@]}" "${trees[0]}"; do
+    name=$(basename "$tree")
+    echo "===== $name: liteattn_bench ${args[*]}" | tee -a "$OUT/cbench.log"
+    timeout 180 "$tree/build/dev/bench/liteattn_bench" "${args[@]}" >"$OUT/cbench_run.txt" 2>&1 ||
+      { echo "$name: failed, rc=$?"; tail -3 "$OUT/cbench_run.txt"; status=1; }
+    grep -E "^ +[0-9]+ +[0-9]+ |rror" "$OUT/cbench_run.txt" | tee -a "$OUT/cbench.log"
+  done
+  rm -f "$OUT/cbench_run.txt"
   exit $status
 fi
 for tree in "${trees[@]}"; do
