@@ -39,7 +39,7 @@ namespace liteattn {
 // Where one query tile's votes go: its vote row and that row's mbarrier.
 struct VoteTarget {
   bool enabled;  // false: no skip_out requested, the kernel runs the copy without votes
-  uint8_t* veto_row;  // one byte per key tile, 1 = some warp kept the tile
+  uint32_t* veto_row;  // one byte per key tile (four a word), 1 = some warp kept the tile
   cutlass::arch::ClusterBarrier* votes_in;
   float threshold;
 };
@@ -75,7 +75,9 @@ class SkipVotes {
     bool keep = first_visited;
     CUTE_UNROLL
     for (int r = 0; r < kRows; ++r) keep |= !(tile_max[r] - running_max[r] <= margin_[r]);
-    if (__any_sync(0xffffffffu, keep) && lane_is_0_) target_.veto_row[tile] = 1;
+    if (__any_sync(0xffffffffu, keep) && lane_is_0_) {
+      reinterpret_cast<unsigned char*>(target_.veto_row)[tile] = 1;
+    }
   }
 
   // After the last vote of the tile: lane 0, which made the warp's stores, arrives (a
@@ -96,19 +98,23 @@ class SkipVotes {
 // the last key tile zero; every tile below Tn without a skip_in bit was computed, and
 // voted on by every warp. Lane l packs the veto bytes of words l, l + 32, ... into bits
 // and clears them for the tile after next.
-CUTE_DEVICE void write_skip_row(uint8_t* veto_row, int32_t* skip_out_row,
+CUTE_DEVICE void write_skip_row(uint32_t* veto_row, int32_t* skip_out_row,
                                 const int32_t* skip_in_row, const int32_t* must_compute,
                                 int num_key_tiles, int lane) {
   int const words = (num_key_tiles + 31) >> 5;
   for (int w = lane; w < words; w += 32) {
-    uint32_t* bytes = reinterpret_cast<uint32_t*>(veto_row) + w * 8;
+    // Two 16-byte accesses a lane (lane stride 32 bytes): at most 2-way bank conflicts
+    // per quarter-warp phase, against 8-way for eight 4-byte accesses.
+    uint4* quads = reinterpret_cast<uint4*>(veto_row + w * 8);
+    uint4 const q[2] = {quads[0], quads[1]};
+    quads[0] = quads[1] = make_uint4(0u, 0u, 0u, 0u);
+    uint32_t const words[8] = {q[0].x, q[0].y, q[0].z, q[0].w, q[1].x, q[1].y, q[1].z, q[1].w};
     uint32_t vetoed = 0u;
     CUTE_UNROLL
     for (int i = 0; i < 8; ++i) {
       // Four bytes, each 0 or 1, to four bits.
-      uint32_t const x = bytes[i];
+      uint32_t const x = words[i];
       vetoed |= ((x | (x >> 7) | (x >> 14) | (x >> 21)) & 0xfu) << (4 * i);
-      bytes[i] = 0u;
     }
     int const tiles_here = num_key_tiles - (w << 5);
     uint32_t const valid = tiles_here >= 32 ? ~0u : ((1u << tiles_here) - 1u);

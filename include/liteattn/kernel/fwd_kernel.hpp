@@ -94,7 +94,7 @@ __global__ void __launch_bounds__(Traits::kNumThreads, 1)
   PipelineKV pipeline_v(smem.pipeline_v, pipeline_params, Shape<_1, _1, _1>{});
 
   for (int i = threadIdx.x; i < 2 * Traits::kMaxMaskWords * 8; i += blockDim.x) {
-    reinterpret_cast<uint32_t*>(&smem.veto[0][0])[i] = 0u;
+    (&smem.veto[0][0])[i] = 0u;
   }
   cutlass::arch::fence_barrier_init();
   __syncthreads();

@@ -92,7 +92,9 @@ struct FwdKernelTraits {
     array_aligned<Element, cosize_v<SmemLayoutO>, 128> smem_o[kNumConsumerWarpgroups];
     array_aligned<Element, cosize_v<SmemLayoutKV>, 128> smem_k;
     array_aligned<Element, cosize_v<SmemLayoutKV>, 128> smem_v;
-    alignas(16) uint8_t veto[2][kMaxMaskWords * 32];
+    // Declared as words, written as bytes through an unsigned char pointer (which may
+    // alias anything), read back by the producer four words at a time.
+    alignas(16) uint32_t veto[2][kMaxMaskWords * 8];
     // One per vote row: every consumer warp arrives once it has voted on its tile.
     alignas(8) cutlass::arch::ClusterBarrier votes_in[2];
     typename PipelineKV::SharedStorage pipeline_k;
