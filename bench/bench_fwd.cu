@@ -542,8 +542,16 @@ class ShapeBench {
     out_ = std::make_unique<DeviceBuffer>(q_elems * elem);
     lse_ = std::make_unique<DeviceBuffer>(size_t(shape_.batch) * shape_.heads * shape_.seqlen *
                                           sizeof(float));
-    // Sized for the largest need (skip_in given): counter + heaviest-first tile order.
-    workspace_ints_ = 1 + int64_t(shape_.batch) * shape_.heads * geometry_.tiles_m;
+    // Sized for the largest need (skip_in given), by the library's own rule.
+    liteattn::FwdParams sizing;
+    sizing.batch = shape_.batch;
+    sizing.seqlen_q = shape_.seqlen;
+    sizing.heads_q = shape_.heads;
+    sizing.head_dim = shape_.head_dim;
+    sizing.dtype = opt_.dtype;
+    static const int32_t kAnyMask = 0;
+    sizing.skip_in = &kAnyMask;
+    workspace_ints_ = liteattn::fwd_workspace_ints(sizing);
     workspace_ = std::make_unique<DeviceBuffer>(size_t(workspace_ints_) * sizeof(int32_t));
     if (opt_.decisions) {
       skip_out_ = std::make_unique<DeviceBuffer>(size_t(shape_.batch) * shape_.heads *

@@ -30,9 +30,10 @@ def random_qkv(batch, seqlen_q, seqlen_k, heads_q, heads_kv, head_dim, dtype, *,
 
 
 def kernel_forward(q, k, v, *, skip_in=None, decide=False, threshold=-10.0,
-                   must_compute=None, softmax_scale=None):
+                   must_compute=None, softmax_scale=None, workspace_out=None):
     """Calls liteattn._C.forward directly with NaN-poisoned out/lse and a poisoned
-    skip_out, so a test sees any element the kernel did not write."""
+    skip_out, so a test sees any element the kernel did not write. `workspace_out`, a
+    list, receives the call's workspace (the scheduler's scratch) when given."""
     from liteattn import _C
 
     batch, seqlen_q, heads_q, head_dim = q.shape
@@ -58,6 +59,8 @@ def kernel_forward(q, k, v, *, skip_in=None, decide=False, threshold=-10.0,
                threshold=threshold, workspace=workspace.data_ptr(), workspace_ints=workspace_ints,
                stream=torch.cuda.current_stream().cuda_stream)
     torch.cuda.synchronize()
+    if workspace_out is not None:
+        workspace_out.append(workspace)
     return out, lse, skip_out
 
 

@@ -23,9 +23,10 @@ inline constexpr int kMaxMaskWords = 256;
 // shared memory (stages * BN * D * 2 bytes each for K and V) against per-tile overhead.
 //
 // kMmaPingPong: the consumer warpgroups take turns on the tensor cores, in a ring
-// (collective/mma_turns.hpp); off where measured slower (bench/RESULTS.md, round 6, two
-// warpgroups). Turns of three warpgroups (D=64's config) compile but have not run on a
-// GPU yet (2026-11-29): a tuning variant for the sparse rows' fixed per-tile cost.
+// (collective/mma_turns.hpp). On at D = 64 (three warpgroups): dense the same, sparse rows
+// at small keep fractions 2-4% faster and the decision overhead 4.6% -> 1.9% (C++ bench,
+// CogVideoX shape, H200, 2026-11-29, bench/RESULTS.md "Fifth session"). Off at D = 128,
+// where two warpgroups taking turns measured slower (round 6).
 //
 // LITEATTN_TUNE_{WARPGROUPS,BLOCK_N,STAGES,PINGPONG}_<D> override a config for tuning
 // builds only (bench/gpu_round.sh's `variants` stage); a shipped build never sets them
@@ -42,7 +43,7 @@ inline constexpr int kMaxMaskWords = 256;
 #define LITEATTN_TUNE_STAGES_64 2
 #endif
 #ifndef LITEATTN_TUNE_PINGPONG_64
-#define LITEATTN_TUNE_PINGPONG_64 0
+#define LITEATTN_TUNE_PINGPONG_64 1
 #endif
 #ifndef LITEATTN_TUNE_WARPGROUPS_128
 #define LITEATTN_TUNE_WARPGROUPS_128 2

@@ -1,0 +1,61 @@
+"""The persistent scheduler's tile order with skip_in (GPU only): a permutation of the
+query tiles, (batch, head) blocks in order, each block's tiles heaviest first
+(include/liteattn/kernel/tile_order.h). Read back from the call's workspace, whose layout
+fwd_launch.cuh fixes: [0] the scheduler's counter, then the order."""
+
+import pytest
+import torch
+
+from kernel_utils import MASK_POISON, assert_close_attention, kernel_forward, random_qkv, reference64
+from liteattn import skipmask, tiles
+
+pytestmark = pytest.mark.gpu
+
+
+def keep_counts_mask(keep_counts, num_key_tiles):
+    """A mask whose query tile i computes keep_counts[i] key tiles, at random places."""
+    ranks = torch.rand(*keep_counts.shape, num_key_tiles, device="cuda").argsort(dim=-1)
+    skip = ranks >= keep_counts.unsqueeze(-1)
+    return skipmask.tiles_to_words(skip).contiguous()
+
+
+@pytest.mark.parametrize("kind", ["skewed", "random", "with_empty_rows", "dense", "tail_bits_set"])
+@pytest.mark.parametrize("head_dim", [64, 128])
+def test_order_is_a_permutation_heads_in_order_heaviest_first(kind, head_dim):
+    batch, heads, seqlen_q, seqlen_k = 2, 3, 5000, 9000
+    dtype = torch.bfloat16
+    grid = tiles.tile_grid(seqlen_q, seqlen_k, head_dim, dtype)
+    tn, tm = grid.num_key_tiles, grid.num_query_tiles
+    shape = (batch, heads, tm)
+    if kind == "skewed":
+        heavy = torch.rand(shape, device="cuda") < 0.5
+        keep = torch.where(heavy, int(0.45 * tn), int(0.05 * tn))
+    elif kind in ("random", "tail_bits_set"):
+        keep = torch.randint(1, tn + 1, shape, device="cuda")
+    elif kind == "with_empty_rows":
+        keep = torch.randint(0, 4, shape, device="cuda")
+    else:
+        keep = torch.full(shape, tn, device="cuda")
+    skip_in = keep_counts_mask(keep, tn)
+    contract_mask = skip_in.clone()
+    if kind == "tail_bits_set":
+        # Breaks the contract (bits past Tn are 0): the order must not count them, and
+        # the kernel must not read past the mask's tiles (compute-sanitizer runs this too).
+        assert tn % 32 != 0
+        skip_in[..., -1] |= torch.tensor(MASK_POISON & ~((1 << (tn % 32)) - 1), dtype=torch.int32,
+                                         device="cuda")
+    q, k, v = random_qkv(batch, seqlen_q, seqlen_k, heads, heads, head_dim, dtype)
+    workspace = []
+    out, lse, _ = kernel_forward(q, k, v, skip_in=skip_in, workspace_out=workspace)
+
+    num_tiles = batch * heads * tm
+    order = workspace[0][1:1 + num_tiles].long()
+    assert torch.equal(order.sort().values, torch.arange(num_tiles, device="cuda")), \
+        "the order is not a permutation of the tiles"
+    computed = keep.reshape(-1).long()[order]
+    head = order // tm
+    assert torch.equal(head, torch.arange(num_tiles, device="cuda") // tm), "heads out of order"
+    same_head = head[1:] == head[:-1]
+    assert bool((computed[1:] <= computed[:-1])[same_head].all()), "a head's tiles not heaviest first"
+    ref_out, ref_lse = reference64(q, k, v, skip_in=contract_mask)
+    assert_close_attention(out, lse, ref_out, ref_lse)
