@@ -48,7 +48,8 @@ def kernel_forward(q, k, v, *, skip_in=None, decide=False, threshold=-10.0,
                               dtype=torch.int32, device=q.device)
     workspace_ints = _C.workspace_ints(batch, seqlen_q, heads_q, head_dim,
                                        tiles._dtype_name(q.dtype), skip_in is not None)
-    workspace = torch.empty(workspace_ints, dtype=torch.int32, device=q.device)
+    # Poisoned too: a test that reads the scheduler's order back must not find a stale one.
+    workspace = torch.full((workspace_ints,), -1, dtype=torch.int32, device=q.device)
     addr = lambda t: 0 if t is None else t.data_ptr()  # noqa: E731
     _C.forward(q=q.data_ptr(), k=k.data_ptr(), v=v.data_ptr(), out=out.data_ptr(),
                lse=lse.data_ptr(), q_strides=kernel_strides(q), k_strides=kernel_strides(k),

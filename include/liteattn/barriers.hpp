@@ -2,6 +2,8 @@
 // Ids are offsets past CUTLASS's reserved barriers (cutlass::arch::NamedBarrier adds them).
 #pragma once
 
+#include <cutlass/arch/barrier.h>
+
 namespace liteattn {
 
 enum class FwdBarrier : int {
@@ -18,7 +20,9 @@ inline constexpr int kMaxConsumerWarpgroups = 3;
 static_assert(static_cast<int>(FwdBarrier::kEpilogueWg0) + kMaxConsumerWarpgroups <=
               static_cast<int>(FwdBarrier::kMmaTurnWg0));
 // 16 hardware barriers, of which cutlass::arch::NamedBarrier reserves the first
-// ReservedNamedBarriers::FirstUserBarrier (8 in CUTLASS 4.2): ids 0..7 are ours.
-static_assert(static_cast<int>(FwdBarrier::kMmaTurnWg0) + kMaxConsumerWarpgroups <= 8);
+// ReservedNamedBarriers::FirstUserBarrier (8 in CUTLASS 4.2) and adds that to our ids.
+static_assert(static_cast<int>(cutlass::arch::ReservedNamedBarriers::FirstUserBarrier) +
+                  static_cast<int>(FwdBarrier::kMmaTurnWg0) + kMaxConsumerWarpgroups <= 16,
+              "the forward kernel's named barriers exceed the 16 the hardware has");
 
 }  // namespace liteattn

@@ -108,12 +108,12 @@ CUTE_DEVICE void write_skip_row(uint32_t* veto_row, int32_t* skip_out_row,
     uint4* quads = reinterpret_cast<uint4*>(veto_row + w * 8);
     uint4 const q[2] = {quads[0], quads[1]};
     quads[0] = quads[1] = make_uint4(0u, 0u, 0u, 0u);
-    uint32_t const words[8] = {q[0].x, q[0].y, q[0].z, q[0].w, q[1].x, q[1].y, q[1].z, q[1].w};
+    uint32_t const packed[8] = {q[0].x, q[0].y, q[0].z, q[0].w, q[1].x, q[1].y, q[1].z, q[1].w};
     uint32_t vetoed = 0u;
     CUTE_UNROLL
     for (int i = 0; i < 8; ++i) {
       // Four bytes, each 0 or 1, to four bits.
-      uint32_t const x = words[i];
+      uint32_t const x = packed[i];
       vetoed |= ((x | (x >> 7) | (x >> 14) | (x >> 21)) & 0xfu) << (4 * i);
     }
     int const tiles_here = num_key_tiles - (w << 5);

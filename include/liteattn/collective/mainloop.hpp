@@ -5,7 +5,7 @@
 // loaded nor multiplied. Inside a warpgroup the softmax of tile i overlaps the GEMMs of
 // tile i+1 (S_{i+1} and P_i V_i are in flight while tile i+1's softmax runs), and the
 // consumer warpgroups may take turns issuing their GEMMs (MmaTurns, where traits.h says it
-// pays), so one warpgroup's softmax runs under the other's GEMMs.
+// pays), so one warpgroup's softmax runs under the others' GEMMs.
 #pragma once
 
 #include <cute/tensor.hpp>

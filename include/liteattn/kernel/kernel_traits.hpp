@@ -93,7 +93,9 @@ struct FwdKernelTraits {
     array_aligned<Element, cosize_v<SmemLayoutKV>, 128> smem_k;
     array_aligned<Element, cosize_v<SmemLayoutKV>, 128> smem_v;
     // Declared as words, written as bytes through an unsigned char pointer (which may
-    // alias anything), read back by the producer four words at a time.
+    // alias anything), read back by the producer as uint4 (16 bytes, four words: still a
+    // reinterpretation, harmless here: writers and reader are other threads, ordered by
+    // the votes_in mbarrier).
     alignas(16) uint32_t veto[2][kMaxMaskWords * 8];
     // One per vote row: every consumer warp arrives once it has voted on its tile.
     alignas(8) cutlass::arch::ClusterBarrier votes_in[2];
