@@ -543,12 +543,7 @@ class ShapeBench {
     lse_ = std::make_unique<DeviceBuffer>(size_t(shape_.batch) * shape_.heads * shape_.seqlen *
                                           sizeof(float));
     // Sized for the largest need (skip_in given), by the library's own rule.
-    liteattn::FwdParams sizing;
-    sizing.batch = shape_.batch;
-    sizing.seqlen_q = shape_.seqlen;
-    sizing.heads_q = shape_.heads;
-    sizing.head_dim = shape_.head_dim;
-    sizing.dtype = opt_.dtype;
+    liteattn::FwdParams sizing = base_params();
     static const int32_t kAnyMask = 0;
     sizing.skip_in = &kAnyMask;
     workspace_ints_ = liteattn::fwd_workspace_ints(sizing);
@@ -587,7 +582,7 @@ class ShapeBench {
     p.dtype = opt_.dtype;
     p.softmax_scale = float(1.0 / std::sqrt(double(shape_.head_dim)));
     p.threshold = opt_.threshold;
-    p.workspace = workspace_->as<int32_t>();
+    p.workspace = workspace_ ? workspace_->as<int32_t>() : nullptr;  // null while sizing it
     p.workspace_ints = workspace_ints_;
     return p;
   }

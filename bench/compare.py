@@ -814,15 +814,15 @@ class ShapeRun:
         measured = {name: Measured(error=e) for name, e in errors.items()}
         measured.update(self.time_together(runners + baselines))
         t_none, t_dec = measured["lite_none"].ms, measured["lite_dec_none"].ms
-        # "flex" is the faster of Flex's exact encodings of the mask (see flex_masks).
+        # "flex" is the faster of Flex's exact encodings of the mask (see flex_encodings).
         flex_times = {n: m.ms for n, m in measured.items() if n.startswith("flex")}
         if "flex_128" in flex_times:
             print(f"    flex ms: our {self.tile[0]}x{self.tile[1]} blocks (64-row kernel tile) "
                   f"{fmt(flex_times.get('flex'), '.3f')}, 128x{self.tile[1]} blocks "
                   f"{fmt(flex_times['flex_128'], '.3f')}")
-            if measured["flex_128"].ms is not None and (
-                    measured["flex"].ms is None or measured["flex_128"].ms < measured["flex"].ms):
-                measured["flex"] = measured["flex_128"]
+        timed = [n for n, ms in flex_times.items() if ms is not None]
+        if timed:
+            measured["flex"] = measured[min(timed, key=flex_times.get)]
         lite, lite_dec, flex = (measured[n].ms for n in ("lite", "lite_dec", "flex"))
         row = {
             "shape": self.shape.label(), "mask": pattern, "keep": keep, "keep_actual": actual,

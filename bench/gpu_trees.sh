@@ -58,18 +58,15 @@ if [ "$mode" = build ]; then
 fi
 if [ "$mode" = cbench ]; then
   read -r -a args <<<"${CBENCH_ARGS:---shapes 1x40x32760x128,1x48x17776x64 --keep 1,0.25,0.1 --mask random,skewed --iters 50}"
+  source "$(dirname "$0")/bench_once.sh"
   mkdir -p "$OUT"
   : >"$OUT/cbench.log"
   run=0
   for tree in "${trees[@]}" "${trees[0]}"; do
     name=$(basename "$tree")
     [ $((run++)) -eq ${#trees[@]} ] && name="$name (repeat)"
-    echo "===== $name: liteattn_bench ${args[*]}" | tee -a "$OUT/cbench.log"
-    timeout 180 "$tree/build/dev/bench/liteattn_bench" "${args[@]}" >"$OUT/cbench_run.txt" 2>&1 ||
-      { echo "$name: failed, rc=$?" | tee -a "$OUT/cbench.log"; tail -3 "$OUT/cbench_run.txt"; status=1; }
-    grep -E "^ +[0-9]+ +[0-9]+ |rror" "$OUT/cbench_run.txt" | tee -a "$OUT/cbench.log"
+    bench_once "$OUT/cbench.log" "$name" "$tree/build/dev/bench/liteattn_bench" "${args[@]}" || status=1
   done
-  rm -f "$OUT/cbench_run.txt"
   exit $status
 fi
 for tree in "${trees[@]}"; do

@@ -56,12 +56,11 @@ revs=(.revbin/bench_r*)
 [ -x .revbin/bench_cur ] && [ ${#revs[@]} -gt 0 ] || { echo "need .revbin/bench_cur and .revbin/bench_r* (run: $0 build REV...)"; exit 1; }
 status=0
 # REV_DECISIONS=1: each binary also with skip_out given (--decisions), right after.
+source "$(dirname "$0")/bench_once.sh"
 for bin in .revbin/bench_cur "${revs[@]}" .revbin/bench_cur; do
   for extra in "" ${REV_DECISIONS:+--decisions}; do
-    echo "== $bin $extra" | tee -a "$OUT/revbins.log"
-    timeout 120 "$bin" --shapes "$shapes" --iters 50 "${more_args[@]}" $extra >"$OUT/run.txt" 2>&1 || { echo "$bin failed: rc=$?"; status=1; }
-    grep -E "^ +[0-9]+ +[0-9]+ |rror" "$OUT/run.txt" | tee -a "$OUT/revbins.log"
+    bench_once "$OUT/revbins.log" "$bin${extra:+ $extra}" "$bin" --shapes "$shapes" --iters 50 \
+      "${more_args[@]}" $extra || status=1
   done
 done
-rm -f "$OUT/run.txt"
 exit $status

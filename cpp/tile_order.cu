@@ -2,6 +2,7 @@
 // sort of each (batch, head)'s query tiles by their number of computed key tiles.
 #include "liteattn/kernel/tile_order.h"
 
+#include "liteattn/collective/skip_iter.hpp"
 #include "liteattn/cuda_check.h"
 
 namespace liteattn {
@@ -9,14 +10,12 @@ namespace {
 
 constexpr int kTileOrderThreads = 256;
 
-// Bits at or past num_key_tiles are 0 by contract (DESIGN.md section 3); they are masked
-// anyway, so a mask that breaks it cannot index past the histogram.
+// Bits past the key tiles are ignored, so a mask that breaks the contract cannot index
+// past the histogram.
 __device__ int computed_key_tiles(const int32_t* row, int words, int num_key_tiles) {
   int skipped = 0;
   for (int w = 0; w < words; ++w) {
-    int const tiles_here = num_key_tiles - 32 * w;
-    uint32_t const valid = tiles_here >= 32 ? ~0u : (1u << tiles_here) - 1u;
-    skipped += __popc(static_cast<uint32_t>(row[w]) & valid);
+    skipped += __popc(static_cast<uint32_t>(row[w]) & valid_key_tile_bits(w, num_key_tiles));
   }
   return num_key_tiles - skipped;
 }

@@ -34,6 +34,8 @@
 #include <cute/tensor.hpp>
 #include <cutlass/arch/barrier.h>
 
+#include "liteattn/collective/skip_iter.hpp"
+
 namespace liteattn {
 
 // Where one query tile's votes go: its vote row and that row's mbarrier.
@@ -116,8 +118,7 @@ CUTE_DEVICE void write_skip_row(uint32_t* veto_row, int32_t* skip_out_row,
       uint32_t const x = packed[i];
       vetoed |= ((x | (x >> 7) | (x >> 14) | (x >> 21)) & 0xfu) << (4 * i);
     }
-    int const tiles_here = num_key_tiles - (w << 5);
-    uint32_t const valid = tiles_here >= 32 ? ~0u : ((1u << tiles_here) - 1u);
+    uint32_t const valid = valid_key_tile_bits(w, num_key_tiles);
     uint32_t const in = skip_in_row ? static_cast<uint32_t>(skip_in_row[w]) : 0u;
     uint32_t const protect = must_compute ? static_cast<uint32_t>(must_compute[w]) : 0u;
     uint32_t const marked = ~in & valid & ~vetoed;

@@ -10,6 +10,13 @@
 
 namespace liteattn {
 
+// The bits of mask word `word` that stand for key tiles below num_key_tiles (the rest are
+// 0 by contract, DESIGN.md section 3, and are ignored wherever a row is read).
+CUTE_HOST_DEVICE constexpr uint32_t valid_key_tile_bits(int word, int num_key_tiles) {
+  int const tiles_here = num_key_tiles - (word << 5);
+  return tiles_here >= 32 ? ~0u : ((1u << tiles_here) - 1u);
+}
+
 class KeyTileIterator {
  public:
   CUTE_DEVICE KeyTileIterator(const int32_t* mask_row, int num_key_tiles)
