@@ -93,8 +93,8 @@ __global__ void __launch_bounds__(Traits::kNumThreads, 1)
   PipelineKV pipeline_k(smem.pipeline_k, pipeline_params, Shape<_1, _1, _1>{});
   PipelineKV pipeline_v(smem.pipeline_v, pipeline_params, Shape<_1, _1, _1>{});
 
-  for (int i = threadIdx.x; i < 2 * Traits::kMaxMaskWords * 8; i += blockDim.x) {
-    (&smem.veto[0][0])[i] = 0u;
+  for (auto& row : smem.veto) {
+    for (int i = threadIdx.x; i < Traits::kMaxMaskWords * 8; i += blockDim.x) row[i] = 0u;
   }
   cutlass::arch::fence_barrier_init();
   __syncthreads();
