@@ -3,6 +3,7 @@
 #include "liteattn/kernel/tile_order.h"
 
 #include "liteattn/collective/skip_iter.hpp"
+#include "liteattn/grid_dependency.hpp"
 #include "liteattn/cuda_check.h"
 
 namespace liteattn {
@@ -27,7 +28,10 @@ __device__ int computed_key_tiles(const int32_t* row, int words, int num_key_til
 // tiles (bucket 0 = heaviest).
 __global__ void __launch_bounds__(kTileOrderThreads)
     order_tiles_by_work(const int32_t* skip_in, int tiles_per_head, int words,
-                        int num_key_tiles, int32_t* order) {
+                        int num_key_tiles, int32_t* order, int32_t* tile_counter) {
+  // The forward kernel waits for this whole grid before it reads the order or the counter.
+  allow_dependent_launch();
+  if (blockIdx.x == 0 && threadIdx.x == 0) *tile_counter = 0;
   extern __shared__ int hist[];
   int const first = blockIdx.x * tiles_per_head;
   int const buckets = num_key_tiles + 1;
@@ -58,14 +62,14 @@ __global__ void __launch_bounds__(kTileOrderThreads)
 
 void launch_order_tiles_by_work(const int32_t* skip_in, int num_heads, int tiles_per_head,
                                 int words, int num_key_tiles, int32_t* order,
-                                cudaStream_t stream) {
+                                int32_t* tile_counter, cudaStream_t stream) {
   size_t const smem = size_t(num_key_tiles + 1) * sizeof(int);
   if (smem > 48 * 1024) {
     LITEATTN_CUDA_CHECK(cudaFuncSetAttribute(order_tiles_by_work,
                                              cudaFuncAttributeMaxDynamicSharedMemorySize, int(smem)));
   }
   order_tiles_by_work<<<num_heads, kTileOrderThreads, smem, stream>>>(
-      skip_in, tiles_per_head, words, num_key_tiles, order);
+      skip_in, tiles_per_head, words, num_key_tiles, order, tile_counter);
   LITEATTN_CUDA_CHECK(cudaGetLastError());
 }
 

@@ -10,6 +10,7 @@
 
 #include "liteattn/api.h"
 #include "liteattn/barriers.hpp"
+#include "liteattn/grid_dependency.hpp"
 #include "liteattn/collective/decision.hpp"
 #include "liteattn/collective/epilogue.hpp"
 #include "liteattn/collective/mainloop.hpp"
@@ -97,6 +98,9 @@ __global__ void __launch_bounds__(Traits::kNumThreads, 1)
     for (int i = threadIdx.x; i < Traits::kMaxMaskWords * 8; i += blockDim.x) row[i] = 0u;
   }
   cutlass::arch::fence_barrier_init();
+  // Everything above overlaps the tile order kernel; the scheduler's counter and order
+  // (and skip_in, stream-ordered before that kernel) are read only below.
+  wait_for_prerequisite_grids();
   __syncthreads();
 
   typename Kernel::Scheduler scheduler(params.scheduler, smem.tile_handoff);

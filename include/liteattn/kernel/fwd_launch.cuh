@@ -52,15 +52,27 @@ void run_fwd_instance(FwdParams const& p, cudaStream_t stream) {
   constexpr int kSmemBytes = Traits::kSharedStorageBytes;
   LITEATTN_CUDA_CHECK(
       cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes));
-  LITEATTN_CUDA_CHECK(cudaMemsetAsync(p.workspace, 0, sizeof(int32_t), stream));
-  if (p.skip_in != nullptr) {
+  // workspace[0] is the scheduler's tile counter: the order kernel zeroes it when there is
+  // one; the forward kernel then starts as its dependent (grid_dependency.hpp).
+  bool const after_order_kernel = p.skip_in != nullptr;
+  if (after_order_kernel) {
     launch_order_tiles_by_work(p.skip_in, p.batch * p.heads_q, params.scheduler.num_m_blocks,
-                               words, num_key_tiles, p.workspace + 1, stream);
+                               words, num_key_tiles, p.workspace + 1, p.workspace, stream);
+  } else {
+    LITEATTN_CUDA_CHECK(cudaMemsetAsync(p.workspace, 0, sizeof(int32_t), stream));
   }
 
-  int const grid = std::min(params.scheduler.num_tiles, num_sms);
-  kernel<<<grid, Traits::kNumThreads, kSmemBytes, stream>>>(params);
-  cudaError_t const err = cudaGetLastError();
+  cudaLaunchConfig_t config{};
+  config.gridDim = dim3(std::min(params.scheduler.num_tiles, num_sms));
+  config.blockDim = dim3(Traits::kNumThreads);
+  config.dynamicSmemBytes = kSmemBytes;
+  config.stream = stream;
+  cudaLaunchAttribute early_start{};
+  early_start.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  early_start.val.programmaticStreamSerializationAllowed = 1;
+  config.attrs = &early_start;
+  config.numAttrs = after_order_kernel ? 1 : 0;
+  cudaError_t const err = cudaLaunchKernelEx(&config, kernel, params);
   if (err != cudaSuccess) {
     throw std::runtime_error(
         std::string("liteattn: fwd_kernel<hdim=") + std::to_string(kHeadDim) + "> launch failed for B=" +

@@ -17,9 +17,11 @@ namespace liteattn {
 
 // Writes into `order` (num_heads * tiles_per_head int32) the tile indices, each
 // (batch, head) block sorted by descending number of computed key tiles of their skip_in
-// rows. Defined once, in cpp/tile_order.cu.
+// rows, and zeroes the scheduler's `tile_counter` (one launch instead of a memset and a
+// launch). The kernel allows the next one on the stream to start early (programmatic
+// dependent launch, grid_dependency.hpp). Defined once, in cpp/tile_order.cu.
 void launch_order_tiles_by_work(const int32_t* skip_in, int num_heads, int tiles_per_head,
                                 int words, int num_key_tiles, int32_t* order,
-                                cudaStream_t stream);
+                                int32_t* tile_counter, cudaStream_t stream);
 
 }  // namespace liteattn
