@@ -9,6 +9,7 @@
 #include "liteattn/barriers.hpp"
 #include "liteattn/collective/fragment_views.hpp"
 #include "liteattn/collective/mainloop.hpp"
+#include "liteattn/kernel/tile_scheduler.hpp"
 
 namespace liteattn {
 
@@ -46,18 +47,44 @@ struct FwdEpilogue {
     cute::prefetch_tma_descriptor(params.tma_o.get_tma_descriptor());
   }
 
+  // One warpgroup's finished rows, held in registers until they are stored: the output
+  // already normalised and converted to the element type, its log-sum-exp, and where it
+  // goes. The kernel stores a tile's rows under the next tile's first Q K^T, so that the
+  // stores do not stand between two tiles' GEMMs on the tensor cores.
+  struct FinishedRows {
+    using Fragment = decltype(make_tensor<Element>(
+        partition_fragment_C(TiledMmaPV{}, select<0, 1>(typename Traits::TileShapePV{})).layout()));
+    Fragment out;
+    float lse[2];
+    TileCoord tile;
+    bool pending = false;
+  };
+
   // tOrO holds the normalised output rows; lse their log-sum-exp.
   template <class FragO>
-  CUTE_DEVICE static void store(Params const& params, SharedStorage& smem, FragO const& tOrO,
-                                float const (&lse)[2], int m_block, int head, int batch, int wg,
-                                int thread_in_wg) {
-    int const row_block = m_block * Traits::kNumConsumerWarpgroups + wg;
+  CUTE_DEVICE static void finish(FragO const& tOrO, float const (&lse)[2], TileCoord tile,
+                                 FinishedRows& rows) {
+    convert_fragment(tOrO, rows.out);
+    rows.lse[0] = lse[0];
+    rows.lse[1] = lse[1];
+    rows.tile = tile;
+    rows.pending = true;
+  }
+
+  // Stores `rows` if they are pending; every thread of the warpgroup calls it.
+  CUTE_DEVICE static void store(Params const& params, SharedStorage& smem, FinishedRows& rows,
+                                int wg, int thread_in_wg) {
+    if (!rows.pending) return;
+    rows.pending = false;
+    int const head = rows.tile.head;
+    int const batch = rows.tile.batch;
+    int const row_block = rows.tile.m_block * Traits::kNumConsumerWarpgroups + wg;
     int const first_row = row_block * kRows;
     if (first_row >= params.seqlen_q) return;  // this warpgroup's rows are all padding
 
     TiledMmaPV mma_pv;
-    Tensor tOrO_out = make_tensor<Element>(tOrO.layout());
-    convert_fragment(tOrO, tOrO_out);
+    auto const& tOrO_out = rows.out;
+    auto const& lse = rows.lse;
 
     Tensor sO = make_tensor(make_smem_ptr(smem.smem_o[wg].data()), SmemLayoutO{});
     auto smem_copy = make_tiled_copy_C(typename Traits::SmemCopyAtomO{}, mma_pv);

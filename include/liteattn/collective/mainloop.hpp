@@ -155,14 +155,15 @@ struct FwdMainloop {
   // Consumer: one warpgroup's rows of one tile. tOrO ends holding the unnormalised
   // output; `softmax` holds the row statistics; `vote_target` receives one vote per
   // computed key tile from each warp (nothing when skip_out is not requested), all cast
-  // before the last P V.
-  template <bool kVotes, class FragO, class Turns>
+  // before the last P V. `under_first_gemm` runs once, while the tile's first Q K^T is on
+  // the tensor cores (or at once if every key tile is skipped): the previous tile's stores.
+  template <bool kVotes, class FragO, class Turns, class UnderFirstGemm>
   CUTE_DEVICE static void mma(Params const& params, SharedStorage& smem, PipelineKV& pipeline_k,
                               PipelineKV& pipeline_v, PipelineState& read_k,
                               PipelineState& read_v, KeyTileIterator key_tiles, int tile_iter,
                               int wg, int thread_in_wg, int valid_rows, Turns const& turns,
                               FragO& tOrO, OnlineSoftmax<2>& softmax,
-                              VoteTarget const& vote_target) {
+                              VoteTarget const& vote_target, UnderFirstGemm&& under_first_gemm) {
     TiledMmaQK mma_qk;
     TiledMmaPV mma_pv;
     auto thr_qk = mma_qk.get_thread_slice(thread_in_wg);
@@ -220,6 +221,7 @@ struct FwdMainloop {
     if (!key_tiles.next(tile)) {
       smem.q_empty.arrive();
       votes.votes_cast();
+      under_first_gemm();
       return;
     }
     float rescale[2];
@@ -227,6 +229,7 @@ struct FwdMainloop {
     turns.wait();
     wgmma_gemm<true, -1>(mma_qk, tSrQ, tSrK(_, _, _, read_k.index()), tSrS);
     turns.pass();
+    under_first_gemm();
     warpgroup_wait<0>();
     warpgroup_fence_operand(tSrS);
     pipeline_k.consumer_release(read_k);

@@ -156,6 +156,8 @@ __global__ void __launch_bounds__(Traits::kNumThreads, 1)
 
     MmaTurns<Traits::kMmaPingPong, Traits::kNumConsumerWarpgroups> const turns(wg);
     turns.start();
+    typename Epilogue::FinishedRows finished;  // the previous tile's rows, not yet stored
+    auto store_finished = [&] { Epilogue::store(params.epilogue, smem, finished, wg, thread_in_wg); };
     int tile_iter = 0;
     for (int tile = scheduler.first_tile(); scheduler.valid(tile); ++tile_iter) {
       TileCoord const c = scheduler.decode(tile);
@@ -170,7 +172,7 @@ __global__ void __launch_bounds__(Traits::kNumThreads, 1)
         Mainloop::template mma<decltype(with_votes)::value>(
             params.mainloop, smem, pipeline_k, pipeline_v, read_k, read_v,
             KeyTileIterator(mask_row(masks.skip_in, c), num_key_tiles), tile_iter, wg,
-            thread_in_wg, valid_rows, turns, tOrO, softmax, vote_target);
+            thread_in_wg, valid_rows, turns, tOrO, softmax, vote_target, store_finished);
       };
       if (vote_target.enabled) {
         mainloop(cute::true_type{});
@@ -179,11 +181,11 @@ __global__ void __launch_bounds__(Traits::kNumThreads, 1)
       }
       float lse[2];
       softmax.finalize(output, lse);
-      Epilogue::store(params.epilogue, smem, tOrO, lse, c.m_block, c.head, c.batch, wg,
-                      thread_in_wg);
+      Epilogue::finish(tOrO, lse, c, finished);
       tile = scheduler.receive(tile_iter);
     }
     turns.finish();
+    store_finished();
     Epilogue::drain(thread_in_wg);
   }
 }
