@@ -12,6 +12,7 @@
 #include "liteattn/api.h"
 #include "liteattn/cuda_check.h"
 #include "liteattn/dispatch.h"
+#include "liteattn/kernel/tile_order.h"
 #include "liteattn/traits.h"
 
 namespace liteattn {
@@ -116,8 +117,8 @@ int64_t fwd_workspace_ints(FwdParams const& p) {
                                 " has no tile shape");
   }
   int64_t const num_m_blocks = (p.seqlen_q + shape.block_m - 1) / shape.block_m;
-  // [0]: the scheduler's tile counter; then the heaviest-first order when skipping.
-  return 1 + (p.skip_in != nullptr ? int64_t(p.batch) * p.heads_q * num_m_blocks : 0);
+  // [0]: the scheduler's tile counter; then the heaviest-first order's scratch when skipping.
+  return 1 + (p.skip_in != nullptr ? tile_order_ints(p.batch * p.heads_q, int(num_m_blocks)) : 0);
 }
 
 std::vector<int> compiled_head_dims() {

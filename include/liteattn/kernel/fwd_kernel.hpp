@@ -18,6 +18,7 @@
 #include "liteattn/collective/skip_iter.hpp"
 #include "liteattn/collective/softmax.hpp"
 #include "liteattn/kernel/kernel_traits.hpp"
+#include "liteattn/kernel/tile_order.h"
 #include "liteattn/kernel/tile_scheduler.hpp"
 
 namespace liteattn {
@@ -53,7 +54,7 @@ struct FwdKernel {
     return {Mainloop::make_params(p),
             Epilogue::make_params(p),
             {num_m_blocks * p.heads_q * p.batch, num_m_blocks, p.heads_q, p.workspace,
-             p.skip_in != nullptr ? p.workspace + 1 : nullptr},
+             p.skip_in != nullptr ? tile_order_of(p.workspace + 1) : nullptr},
             {p.skip_in, p.skip_out, p.must_compute, p.threshold, (num_key_tiles + 31) / 32}};
   }
 };

@@ -52,14 +52,15 @@ void run_fwd_instance(FwdParams const& p, cudaStream_t stream) {
   constexpr int kSmemBytes = Traits::kSharedStorageBytes;
   LITEATTN_CUDA_CHECK(
       cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes));
-  // workspace[0] is the scheduler's tile counter: the order kernel zeroes it when there is
-  // one; the forward kernel then starts as its dependent (grid_dependency.hpp).
+  // workspace[0]: the scheduler's counter; with skip_in, the tile order's scratch follows
+  // (fwd_workspace_ints), its first int a counter too: both zeroed by one memset. After the
+  // order kernels the forward kernel starts as their dependent (grid_dependency.hpp).
   bool const after_order_kernel = p.skip_in != nullptr;
+  int32_t* const order_scratch = p.workspace + 1;
+  LITEATTN_CUDA_CHECK(cudaMemsetAsync(p.workspace, 0, (after_order_kernel ? 2 : 1) * sizeof(int32_t), stream));
   if (after_order_kernel) {
     launch_order_tiles_by_work(p.skip_in, p.batch * p.heads_q, params.scheduler.num_m_blocks,
-                               words, num_key_tiles, p.workspace + 1, p.workspace, stream);
-  } else {
-    LITEATTN_CUDA_CHECK(cudaMemsetAsync(p.workspace, 0, sizeof(int32_t), stream));
+                               words, num_key_tiles, order_scratch, stream);
   }
 
   cudaLaunchConfig_t config{};

@@ -1,12 +1,20 @@
 // Heaviest-first tile order for the persistent scheduler. With skipping, a query tile's
 // cost is its number of computed key tiles, known before launch from the popcount of
-// its mask row. Within each (batch, head) the tiles are handed out heaviest first
-// (longest-processing-time first), so the last tiles of the launch are the short ones
-// and every SM stays busy to the end; (batch, head) blocks stay in order, which keeps
-// the CTAs running side by side on the same K and V in L2 (a global sort by work
-// scattered them over heads: skip efficiency at keep 0.5 fell from 0.94 to 0.86 on an
-// H200). Only the scheduling order depends on it (ties land in any order), never a
-// result.
+// its mask row. The scheduler hands tiles out in an order that ends with cheap ones
+// (longest-processing-time first), so every SM stays busy to the end, while CTAs running
+// side by side keep reading the same K and V from L2:
+//   - a tile is heavy when it computes at least a quarter as many key tiles as its
+//     head's heaviest one, light otherwise; every heavy tile goes out before every light one;
+//   - within a class, (batch, head)s go in order, and a head's tiles heaviest first.
+// Random masks have no light tiles (a head's counts are within ~2-3x of each other), so
+// their order is the per-head one: heads in order, each heaviest first. Skewed masks
+// (half the tiles 9x lighter) end with light tiles of every head instead of the last
+// heads' heavy ones running alone.
+// Measured history (bench/RESULTS.md): one exact sort over all tiles scattered the
+// tiles in flight over every head and thrashed L2 (skip efficiency at keep 0.5: 0.94 ->
+// 0.86 on an H200); classes by the bit width of the computed count split random masks'
+// heads into two runs and cost Wan 480p 1.5-3% (fifth session).
+// Only the scheduling order depends on it (ties land in any order), never a result.
 #pragma once
 
 #include <cstdint>
@@ -15,13 +23,19 @@
 
 namespace liteattn {
 
-// Writes into `order` (num_heads * tiles_per_head int32) the tile indices, each
-// (batch, head) block sorted by descending number of computed key tiles of their skip_in
-// rows, and zeroes the scheduler's `tile_counter` (one launch instead of a memset and a
-// launch). The kernel allows the next one on the stream to start early (programmatic
-// dependent launch, grid_dependency.hpp). Defined once, in cpp/tile_order.cu.
+// int32 scratch the order needs: a counter, the order itself (num_heads * tiles_per_head),
+// and one count per (work class, head).
+int64_t tile_order_ints(int num_heads, int tiles_per_head);
+
+// The tile order inside `scratch` (tile_order_ints of them, scratch[0] zeroed before the
+// launch): tile indices, heaviest class first.
+inline const int32_t* tile_order_of(const int32_t* scratch) { return scratch + 1; }
+
+// Fills tile_order_of(scratch) from the skip_in rows ([num_heads, tiles_per_head, words]
+// int32). Two small kernels on `stream`, the second letting the next kernel start early
+// (programmatic dependent launch, grid_dependency.hpp); defined once, in cpp/tile_order.cu.
 void launch_order_tiles_by_work(const int32_t* skip_in, int num_heads, int tiles_per_head,
-                                int words, int num_key_tiles, int32_t* order,
-                                int32_t* tile_counter, cudaStream_t stream);
+                                int words, int num_key_tiles, int32_t* scratch,
+                                cudaStream_t stream);
 
 }  // namespace liteattn
