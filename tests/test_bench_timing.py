@@ -91,3 +91,37 @@ def test_the_call_budget_bounds_the_number_of_calls(compare):
     results = compare.time_together(runners, 2, options(repeats=100, max_seconds=1e-9),
                                     torch.device("cpu"))
     assert len(results["a"].timing.times_ms) == 5  # 3 + 2 over the two blocks
+
+
+def sleeping_runner(compare, name, ms, log):
+    import time
+
+    def call(i):
+        log.append(name)
+        time.sleep(ms / 1e3)
+        return torch.zeros(1)
+
+    return compare.Runner(name, call, "bshd")
+
+
+def test_an_encoding_far_slower_than_the_fastest_is_probed_but_not_timed(compare):
+    log = []
+    runners = [sleeping_runner(compare, "fast", 2, log), sleeping_runner(compare, "slow", 60, log),
+               sleeping_runner(compare, "twin", 2, log)]
+    kept, left_out = compare.keep_competitive(runners, 2, options(), torch.device("cpu"))
+
+    assert [r.name for r in kept] == ["fast", "twin"]
+    assert list(left_out) == ["slow"] and left_out["slow"] >= 50
+    assert log == ["fast"] * 2 + ["slow"] * 2 + ["twin"] * 2  # warm-up and probe, each
+
+
+def test_a_single_encoding_or_one_that_raises_is_kept_for_time_together(compare):
+    log = []
+    only = [sleeping_runner(compare, "only", 1, log)]
+    assert compare.keep_competitive(only, 2, options(), torch.device("cpu")) == (only, {})
+    assert log == []  # nothing to choose between: not even probed
+
+    runners = [sleeping_runner(compare, "fast", 2, log),
+               recording_runner(compare, "broken", log, fail_on_call=1)]
+    kept, left_out = compare.keep_competitive(runners, 2, options(), torch.device("cpu"))
+    assert [r.name for r in kept] == ["fast", "broken"] and left_out == {}
