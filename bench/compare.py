@@ -243,6 +243,17 @@ def synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
+def warm_up_and_probe(runner: "Runner", n_sets: int, opts, device: torch.device) -> float:
+    """--warmup untimed calls, then one timed call: its ms. Raises what the runner raises."""
+    with runner.context():
+        for i in range(opts.warmup):
+            runner.call(i % n_sets)
+        synchronize(device)
+        probe = _elapsed_ms(device, lambda: runner.call(opts.warmup % n_sets))
+        synchronize(device)
+    return probe()
+
+
 def time_together(runners: list["Runner"], n_sets: int, opts, device: torch.device
                   ) -> dict[str, Measured]:
     """Median per runner, timed in blocks that take turns: r0, r1, ..., r0, r1, ...
@@ -263,14 +274,8 @@ def time_together(runners: list["Runner"], n_sets: int, opts, device: torch.devi
     live, plan = [], {}  # plan: runner name -> (timed calls, settling calls per block)
     for runner in runners:
         try:
-            with runner.context():
-                for i in range(opts.warmup):
-                    runner.call(i % n_sets)
-                synchronize(device)
-                # One probe call sizes the run so that a slow configuration stays in budget.
-                probe = _elapsed_ms(device, lambda r=runner: r.call(opts.warmup % n_sets))
-                synchronize(device)
-            ms = max(probe(), 1e-3)
+            # The probe call sizes the run so that a slow configuration stays in budget.
+            ms = max(warm_up_and_probe(runner, n_sets, opts, device), 1e-3)
             n = min(opts.repeats, max(5, int(opts.max_seconds * 1e3 / ms)))
             settle = math.ceil(opts.settle_seconds * 1e3 / ms) if device.type == "cuda" else 0
             plan[runner.name] = (n, settle)
@@ -324,13 +329,7 @@ def keep_competitive(runners: list["Runner"], n_sets: int, opts, device: torch.d
     probes: dict[str, Optional[float]] = {}
     for runner in runners:
         try:
-            with runner.context():
-                for i in range(opts.warmup):
-                    runner.call(i % n_sets)
-                synchronize(device)
-                probe = _elapsed_ms(device, lambda r=runner: r.call(opts.warmup % n_sets))
-                synchronize(device)
-            probes[runner.name] = probe()
+            probes[runner.name] = warm_up_and_probe(runner, n_sets, opts, device)
         except Exception:
             probes[runner.name] = None
     timed = [ms for ms in probes.values() if ms is not None]
