@@ -332,6 +332,8 @@ def keep_competitive(runners: list["Runner"], n_sets: int, opts, device: torch.d
             probes[runner.name] = warm_up_and_probe(runner, n_sets, opts, device)
         except Exception:
             probes[runner.name] = None
+            if device.type == "cuda":
+                torch.cuda.empty_cache()
     timed = [ms for ms in probes.values() if ms is not None]
     if not timed:
         return runners, {}
@@ -860,6 +862,9 @@ class ShapeRun:
         timed = [n for n, ms in flex_times.items() if ms is not None]
         if timed:
             measured["flex"] = measured[min(timed, key=flex_times.get)]
+        elif "flex" not in measured:  # left out by keep_competitive, and the kept one failed
+            measured["flex"] = Measured(error="no Flex encoding timed: " + "; ".join(
+                f"{n}: {m.error}" for n, m in measured.items() if n.startswith("flex")))
         lite, lite_dec, flex = (measured[n].ms for n in ("lite", "lite_dec", "flex"))
         row = {
             "shape": self.shape.label(), "mask": pattern, "keep": keep, "keep_actual": actual,

@@ -1,9 +1,9 @@
-// Programmatic dependent launch (sm_90): the forward kernel is launched while the tile
-// order kernel before it still runs, so its launch and prologue (barrier init, descriptor
-// prefetch, clearing the vote rows) overlap that kernel instead of following it. The
-// order kernel lets the next kernel start at once; the forward kernel waits for the
-// order kernel's writes before its first read of the workspace. Both are no-ops in a
-// kernel launched without the programmatic-serialization attribute.
+// Programmatic dependent launch (sm_90): the forward kernel is launched while the last
+// tile order kernel before it (scatter_by_work) still runs, so its launch and prologue
+// (barrier init, descriptor prefetch, clearing the vote rows) overlap that kernel instead
+// of following it. That kernel lets the next one start at once; the forward kernel waits
+// for its writes before the first read of the workspace. Both are no-ops in a kernel
+// launched without the programmatic-serialization attribute.
 #pragma once
 
 #include <cute/config.hpp>

@@ -75,6 +75,7 @@ void run_fwd_instance(FwdParams const& p, cudaStream_t stream) {
   config.numAttrs = after_order_kernel ? 1 : 0;
   cudaError_t const err = cudaLaunchKernelEx(&config, kernel, params);
   if (err != cudaSuccess) {
+    cudaGetLastError();  // taken here, so that no later check reports it against its own launch
     throw std::runtime_error(
         std::string("liteattn: fwd_kernel<hdim=") + std::to_string(kHeadDim) + "> launch failed for B=" +
         std::to_string(p.batch) + " Sq=" + std::to_string(p.seqlen_q) + " Sk=" +

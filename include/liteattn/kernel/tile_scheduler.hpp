@@ -28,7 +28,7 @@ class DynamicTileScheduler {
     int num_m_blocks;
     int heads;
     int* counter;          // zeroed before launch
-    const int32_t* order;  // heaviest-first permutation of the tiles, or null (linear)
+    const int32_t* order;  // permutation of the tiles (kernel/tile_order.h), or null (linear)
   };
 
   // The hand-off state in shared memory.
