@@ -58,6 +58,7 @@ struct Options {
   std::vector<double> keeps;  // empty: dense only
   std::vector<std::string> masks{"random"};
   bool decisions = false;
+  bool adjacent_dense = false;
   float threshold = -10.f;
   int warmup = 5;
   double settle_ms = 500.0;
@@ -91,6 +92,10 @@ void print_usage(const char* argv0) {
       "                         as many key tiles as the other half, mean F\n"
       "                         (F = 0.5: 90%% and 10%%)\n"
       "  --decisions            pass a skip_out buffer (the kernel writes decisions)\n"
+      "  --adjacent-dense       time the dense call again right before every masked row\n"
+      "                         and take eff against that time: the board's clock drifts\n"
+      "                         over seconds (it is power-limited), so a dense row timed\n"
+      "                         long before can bias eff by 1-3%%\n"
       "  --threshold T          decision threshold, log2 units (default -10)\n"
       "  --warmup N             untimed calls per configuration (default 5)\n"
       "  --settle-ms MS         then untimed calls for about MS ms more (default 500): the\n"
@@ -200,6 +205,8 @@ Options parse_args(int argc, char** argv) {
       }
     } else if (arg == "--decisions") {
       opt.decisions = true;
+    } else if (arg == "--adjacent-dense") {
+      opt.adjacent_dense = true;
     } else if (arg == "--threshold") {
       opt.threshold = float(parse_double(next(), "--threshold"));
     } else if (arg == "--warmup") {
@@ -747,14 +754,22 @@ int run(int argc, char** argv) {
         const uint64_t pattern_id = pattern == "skewed" ? 2 : 1;
         const uint64_t mask_seed =
             splitmix64(opt.seed ^ (uint64_t(si) << 40) ^ (uint64_t(ki) << 20) ^ pattern_id);
+        Result reference = dense;
+        if (opt.adjacent_dense) {  // "none*": the dense call again, just before this row
+          reference = bench->run("none", 1.0, 0);
+          reference.mask = "none*";
+          print_row(reference);
+          results.push_back(reference);
+          failures += !reference.error.empty();
+        }
         Result r;
         try {
           r = bench->run(pattern, keep, mask_seed);
         } catch (const std::exception& e) {
           r = bench->failed(pattern, keep, e.what());
         }
-        if (r.error.empty() && dense.error.empty() && r.median_ms > 0.0) {
-          r.skip_efficiency = r.keep_actual * dense.median_ms / r.median_ms;
+        if (r.error.empty() && reference.error.empty() && r.median_ms > 0.0) {
+          r.skip_efficiency = r.keep_actual * reference.median_ms / r.median_ms;
         }
         print_row(r);
         results.push_back(r);
@@ -766,7 +781,8 @@ int run(int argc, char** argv) {
   if (!opt.keeps.empty()) {
     std::printf(
         "\nactual: share of the Sq x Sk scores in kept tiles; TFLOP/s counts only those;\n"
-        "dense-eq: the dense problem's FLOPs over the same time; eff: actual * t(none) / t\n");
+        "dense-eq: the dense problem's FLOPs over the same time; eff: actual * t(none) / t\n"
+        "%s", opt.adjacent_dense ? "(t(none): the none* row timed right before each row)\n" : "");
   }
   if (!opt.json_path.empty()) {
     write_json(opt.json_path, opt, prop, command_line, results);
