@@ -48,13 +48,17 @@ struct FwdKernel {
     MaskParams masks;
   };
 
+  // The workspace (run_fwd.cpp's fwd_workspace_ints): [0] the scheduler's tile counter,
+  // then, with skip_in, the tile order's scratch (kernel/tile_order.h).
+  static int32_t* order_scratch(FwdParams const& p) { return p.workspace + 1; }
+
   static Params make_params(FwdParams const& p) {
     int const num_m_blocks = (p.seqlen_q + Traits::kBlockM - 1) / Traits::kBlockM;
     int const num_key_tiles = (p.seqlen_k + Traits::kBlockN - 1) / Traits::kBlockN;
     return {Mainloop::make_params(p),
             Epilogue::make_params(p),
             {num_m_blocks * p.heads_q * p.batch, num_m_blocks, p.heads_q, p.workspace,
-             p.skip_in != nullptr ? tile_order_of(p.workspace + 1) : nullptr},
+             p.skip_in != nullptr ? tile_order_of(order_scratch(p)) : nullptr},
             {p.skip_in, p.skip_out, p.must_compute, p.threshold, (num_key_tiles + 31) / 32}};
   }
 };

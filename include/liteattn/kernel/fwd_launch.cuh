@@ -56,7 +56,7 @@ void run_fwd_instance(FwdParams const& p, cudaStream_t stream) {
   // (fwd_workspace_ints), its first int a counter too: both zeroed by one memset. After the
   // order kernels the forward kernel starts as their dependent (grid_dependency.hpp).
   bool const after_order_kernel = p.skip_in != nullptr;
-  int32_t* const order_scratch = p.workspace + 1;
+  int32_t* const order_scratch = Kernel::order_scratch(p);
   LITEATTN_CUDA_CHECK(cudaMemsetAsync(p.workspace, 0, (after_order_kernel ? 2 : 1) * sizeof(int32_t), stream));
   if (after_order_kernel) {
     launch_order_tiles_by_work(p.skip_in, p.batch * p.heads_q, params.scheduler.num_m_blocks,
