@@ -56,29 +56,29 @@ struct FwdEpilogue {
         partition_fragment_C(TiledMmaPV{}, select<0, 1>(typename Traits::TileShapePV{})).layout()));
     Fragment out;
     float lse[2];
-    TileCoord tile;
-    bool pending = false;
+    int tile = -1;  // the scheduler's index (decoded when stored); -1: nothing pending
   };
 
   // tOrO holds the normalised output rows; lse their log-sum-exp.
   template <class FragO>
-  CUTE_DEVICE static void finish(FragO const& tOrO, float const (&lse)[2], TileCoord tile,
+  CUTE_DEVICE static void finish(FragO const& tOrO, float const (&lse)[2], int tile,
                                  FinishedRows& rows) {
     convert_fragment(tOrO, rows.out);
     rows.lse[0] = lse[0];
     rows.lse[1] = lse[1];
     rows.tile = tile;
-    rows.pending = true;
   }
 
   // Stores `rows` if they are pending; every thread of the warpgroup calls it.
+  template <class Scheduler>
   CUTE_DEVICE static void store(Params const& params, SharedStorage& smem, FinishedRows& rows,
-                                int wg, int thread_in_wg) {
-    if (!rows.pending) return;
-    rows.pending = false;
-    int const head = rows.tile.head;
-    int const batch = rows.tile.batch;
-    int const row_block = rows.tile.m_block * Traits::kNumConsumerWarpgroups + wg;
+                                Scheduler const& scheduler, int wg, int thread_in_wg) {
+    if (rows.tile < 0) return;
+    TileCoord const c = scheduler.decode(rows.tile);
+    rows.tile = -1;
+    int const head = c.head;
+    int const batch = c.batch;
+    int const row_block = c.m_block * Traits::kNumConsumerWarpgroups + wg;
     int const first_row = row_block * kRows;
     if (first_row >= params.seqlen_q) return;  // this warpgroup's rows are all padding
 

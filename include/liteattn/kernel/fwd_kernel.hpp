@@ -162,7 +162,9 @@ __global__ void __launch_bounds__(Traits::kNumThreads, 1)
     MmaTurns<Traits::kMmaPingPong, Traits::kNumConsumerWarpgroups> const turns(wg);
     turns.start();
     typename Epilogue::FinishedRows finished;  // the previous tile's rows, not yet stored
-    auto store_finished = [&] { Epilogue::store(params.epilogue, smem, finished, wg, thread_in_wg); };
+    auto store_finished = [&] {
+      Epilogue::store(params.epilogue, smem, finished, scheduler, wg, thread_in_wg);
+    };
     int tile_iter = 0;
     for (int tile = scheduler.first_tile(); scheduler.valid(tile); ++tile_iter) {
       TileCoord const c = scheduler.decode(tile);
@@ -186,7 +188,7 @@ __global__ void __launch_bounds__(Traits::kNumThreads, 1)
       }
       float lse[2];
       softmax.finalize(output, lse);
-      Epilogue::finish(tOrO, lse, c, finished);
+      Epilogue::finish(tOrO, lse, tile, finished);
       tile = scheduler.receive(tile_iter);
     }
     turns.finish();
