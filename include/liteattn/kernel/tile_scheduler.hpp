@@ -55,7 +55,9 @@ class DynamicTileScheduler {
   // In linear order consecutive tiles share (batch, head), so CTAs running side by side
   // read the same K and V from L2.
   CUTE_DEVICE TileCoord decode(int tile) const {
-    if (params_.order != nullptr) tile = __ldg(params_.order + tile);
+    // __ldcg, not __ldg (whose data must stay read-only for the whole kernel): the order
+    // is written by a kernel this one may start under (PDL).
+    if (params_.order != nullptr) tile = __ldcg(params_.order + tile);
     int const m_block = tile % params_.num_m_blocks;
     int const bh = tile / params_.num_m_blocks;
     return {m_block, bh % params_.heads, bh / params_.heads};
