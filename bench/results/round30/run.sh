@@ -9,8 +9,8 @@ PYTHONPATH=python timeout 120 python3 bench/profile_call.py > $OUT/profile_call.
 nvidia-smi --query-gpu=timestamp,clocks.sm,power.draw,clocks_throttle_reasons.active --format=csv -lms 250 > $OUT/smi.csv &
 SMI=$!
 BENCH_ARGS="--repeats 60 --max-seconds 6 --settle-seconds 0.3 --shapes 1x40x32760x128,1x48x17776x64 --sparse-shapes 1x40x32760x128,1x48x17776x64" \
-  bash bench/gpu_round.sh bench > $OUT/bench_stage.txt 2>&1
+  OUT=$OUT/bench bash bench/gpu_round.sh bench > $OUT/bench_stage.txt 2>&1
 kill $SMI
-(cd $OUT && mkdir -p b && cd b && tar xzf ../round.tgz && cp compare.log compare.md compare.json .. && cd .. && rm -rf b round.tgz)
-grep -E "^\s+(random|skewed)|liteattn |cudnn|flex |none|skip_|both" $OUT/compare.log | head -60
+(cd $OUT/bench && tar xzf round.tgz && rm round.tgz)
+grep -E "^\s+(random|skewed)|liteattn |cudnn|flex |none|skip_|both" $OUT/bench/compare.log | head -60
 cd $OUT && gzip smi.csv && tar czf /tmp/all.tgz . && rm -rf ./* && mv /tmp/all.tgz . && ls
