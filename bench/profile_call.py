@@ -47,7 +47,7 @@ def timeline(call, calls: int) -> list[list[tuple[str, float, float]]]:
 
 
 def short(name: str) -> str:
-    for key in ("count_work_classes", "scatter_by_work", "fwd_kernel", "emset", "Memset"):
+    for key in ("order_tiles_by_work", "count_work_classes", "scatter_by_work", "fwd_kernel", "emset", "Memset"):
         if key in name:
             return key
     return name[:40]

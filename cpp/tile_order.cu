@@ -1,7 +1,10 @@
-// The heaviest-first tile order (see include/liteattn/kernel/tile_order.h) in two passes,
-// one CTA per (batch, head) each: the first counts each head's heavy and light tiles and
-// the last CTA to finish turns the counts into the offsets of every (class, head) run;
-// the second sorts each head's tiles by their exact work into those runs.
+// The heaviest-first tile order (see include/liteattn/kernel/tile_order.h) in one kernel,
+// one CTA per (batch, head): each CTA counts its tiles' work once, publishes how many of
+// them are heavy, sums what the heads before it published (they were launched first, so
+// the wait ends), and sorts its tiles by exact work into its two runs of the order.
+// One kernel instead of a counting pass, a last-CTA scan and a sorting pass: the call's
+// fixed cost at keep 0.1 was ~2% of CogVideoX's time (bench/profile_call.py, round 30:
+// 3.9 + 9.4 us of kernels, the second mostly one thread walking the histogram).
 #include "liteattn/kernel/tile_order.h"
 
 #include <cub/block/block_reduce.cuh>
@@ -15,7 +18,6 @@ namespace liteattn {
 namespace {
 
 constexpr int kTileOrderThreads = 256;
-constexpr int kWorkClasses = 2;  // 1: heavy, 0: light; handed out heavy first
 
 // Bits past the key tiles are ignored, so a mask that breaks the contract cannot index
 // past the histogram.
@@ -30,146 +32,134 @@ __device__ int computed_key_tiles(const int32_t* row, int words, int num_key_til
 // A tile is light when it computes less than a quarter of its head's heaviest tile. Half
 // (round 21) also split random masks at keep 0.1 (a head's counts there spread 2-3x)
 // and, in simulation, lengthened their tail; a quarter still separates skewed masks' 9x.
-__device__ int work_class(int computed, int head_max) { return 4 * computed >= head_max ? 1 : 0; }
+__device__ bool is_heavy(int computed, int head_max) { return 4 * computed >= head_max; }
 
-// Where the pieces live in the scratch (tile_order.h).
-struct OrderScratch {
-  int32_t* finished;      // CTAs of the counting pass that are done
-  int32_t* order;         // num_heads * tiles_per_head
-  int32_t* class_counts;  // [kWorkClasses][num_heads]; offsets after the counting pass
-
-  __device__ OrderScratch(int32_t* scratch, int num_heads, int tiles_per_head)
-      : finished(scratch),
-        order(scratch + 1),
-        class_counts(scratch + 1 + int64_t(num_heads) * tiles_per_head) {}
-};
-
-// The computed counts of this CTA's head (thread-strided) and their maximum, to every thread.
-struct HeadWork {
-  const int32_t* skip_in;
-  int first, tiles_per_head, words, num_key_tiles;
-
-  __device__ int computed(int m) const {
-    return computed_key_tiles(skip_in + int64_t(first + m) * words, words, num_key_tiles);
-  }
-
-  __device__ int max_computed() const {
-    using Reduce = cub::BlockReduce<int, kTileOrderThreads>;
-    __shared__ typename Reduce::TempStorage storage;
-    __shared__ int result;
-    int local = 0;
-    for (int m = threadIdx.x; m < tiles_per_head; m += blockDim.x) local = max(local, computed(m));
-    int const total = Reduce(storage).Reduce(local, [](int a, int b) { return a > b ? a : b; });
-    if (threadIdx.x == 0) result = total;
-    __syncthreads();
-    return result;
-  }
-};
-
-// Pass 1: per head, how many heavy and light tiles. The last CTA then scans the counts in
-// hand-out order (heavy before light, heads in order within a class) into offsets; the
-// __threadfence before each CTA's arrival publishes its counts to that CTA.
-__global__ void __launch_bounds__(kTileOrderThreads)
-    count_work_classes(const int32_t* skip_in, int tiles_per_head, int words, int num_key_tiles,
-                       int32_t* scratch) {
-  __shared__ int counts[kWorkClasses];
-  __shared__ bool last;
-  int const num_heads = gridDim.x;
-  int const head = blockIdx.x;
-  OrderScratch const s(scratch, num_heads, tiles_per_head);
-  HeadWork const work{skip_in, head * tiles_per_head, tiles_per_head, words, num_key_tiles};
-  if (threadIdx.x < kWorkClasses) counts[threadIdx.x] = 0;
-  int const head_max = work.max_computed();  // synchronises the CTA
-  for (int m = threadIdx.x; m < tiles_per_head; m += blockDim.x) {
-    atomicAdd(&counts[work_class(work.computed(m), head_max)], 1);
-  }
+// Sum over the CTA, to every thread (synchronises the CTA).
+template <class Op>
+__device__ int block_all_reduce(int value, Op op) {
+  using Reduce = cub::BlockReduce<int, kTileOrderThreads>;
+  __shared__ typename Reduce::TempStorage storage;
+  __shared__ int result;
+  int const total = Reduce(storage).Reduce(value, op);
+  if (threadIdx.x == 0) result = total;
   __syncthreads();
-  if (threadIdx.x < kWorkClasses) s.class_counts[threadIdx.x * num_heads + head] = counts[threadIdx.x];
-  __threadfence();
-  __syncthreads();
-  if (threadIdx.x == 0) last = atomicAdd(s.finished, 1) == num_heads - 1;
-  __syncthreads();
-  if (!last) return;
-  __threadfence();
-
-  using Scan = cub::BlockScan<int, kTileOrderThreads>;
-  __shared__ typename Scan::TempStorage scan_storage;
-  __shared__ int carry;
-  if (threadIdx.x == 0) carry = 0;
-  int const n = kWorkClasses * num_heads;
-  for (int base = 0; base < n; base += blockDim.x) {
-    // Hand-out position i: class kWorkClasses - 1 - i / num_heads, head i % num_heads.
-    int const i = base + threadIdx.x;
-    int64_t const at = i < n ? int64_t(kWorkClasses - 1 - i / num_heads) * num_heads + i % num_heads : 0;
-    int const count = i < n ? __ldcg(s.class_counts + at) : 0;
-    int offset, chunk_total;
-    Scan(scan_storage).ExclusiveSum(count, offset, chunk_total);
-    __syncthreads();  // carry is read below, before thread 0 moves it on
-    if (i < n) s.class_counts[at] = carry + offset;
-    __syncthreads();
-    if (threadIdx.x == 0) carry += chunk_total;
-  }
+  int const out = result;
+  __syncthreads();  // storage and result are reused by the next call
+  return out;
 }
 
-// Pass 2: per head, a counting sort of its tiles by exact work (bucket b: num_key_tiles - b
-// computed, bucket 0 the heaviest). Buckets ascend from the heavy class into the light
-// one, so each class's buckets fill that class's run from its offset.
+struct Max {
+  __device__ int operator()(int a, int b) const { return a > b ? a : b; }
+};
+struct Sum {
+  __device__ int operator()(int a, int b) const { return a + b; }
+};
+
+// A head's heavy count as published to the heads after it: heavy + 1, so that the zero
+// the launch's memset left means "not yet".
+__device__ void publish_heavy(int32_t* slot, int heavy) {
+  asm volatile("st.release.gpu.global.b32 [%0], %1;" ::"l"(slot), "r"(heavy + 1) : "memory");
+}
+
+__device__ int wait_for_heavy(const int32_t* slot) {
+  int value;
+  do {
+    asm volatile("ld.acquire.gpu.global.b32 %0, [%1];" : "=r"(value) : "l"(slot) : "memory");
+  } while (value == 0);
+  return value - 1;
+}
+
+// The hand-out order: every head's heavy run, heads ascending, then every light run,
+// heads descending (the light runs fill the order from its end, so a head's light run
+// starts at what the heads before it left, and the first light tiles handed out are those
+// of the head whose heavy tiles went out last: its K and V are still in L2). Within a run
+// a head's tiles go heaviest first (a counting sort by exact work; ties in any order).
+//
+// Shared memory: the head's computed counts (tiles_per_head) and one bucket per possible
+// count (num_key_tiles + 1; bucket b holds tiles computing num_key_tiles - b).
 __global__ void __launch_bounds__(kTileOrderThreads)
-    scatter_by_work(const int32_t* skip_in, int tiles_per_head, int words, int num_key_tiles,
-                    int32_t* scratch) {
+    order_tiles_by_work(const int32_t* skip_in, int tiles_per_head, int words, int num_key_tiles,
+                        int32_t* scratch) {
   // The forward kernel waits for this whole grid before it reads the order.
   allow_dependent_launch();
-  extern __shared__ int hist[];
+  extern __shared__ int smem[];
+  int* const computed = smem;
+  int* const bucket = smem + tiles_per_head;
   int const num_heads = gridDim.x;
   int const head = blockIdx.x;
-  OrderScratch const s(scratch, num_heads, tiles_per_head);
-  HeadWork const work{skip_in, head * tiles_per_head, tiles_per_head, words, num_key_tiles};
   int const buckets = num_key_tiles + 1;
-  for (int b = threadIdx.x; b < buckets; b += blockDim.x) hist[b] = 0;
-  int const head_max = work.max_computed();  // synchronises the CTA
+  int32_t* const published = scratch;  // one slot per head (tile_order.h)
+  int32_t* const order = scratch + num_heads;
+
+  int local_max = 0;
   for (int m = threadIdx.x; m < tiles_per_head; m += blockDim.x) {
-    atomicAdd(&hist[num_key_tiles - work.computed(m)], 1);
+    int const c = computed_key_tiles(skip_in + (int64_t(head) * tiles_per_head + m) * words, words,
+                                     num_key_tiles);
+    computed[m] = c;
+    local_max = max(local_max, c);
   }
-  __syncthreads();
-  if (threadIdx.x == 0) {
-    int current_class = -1;
-    int running = 0;
-    for (int b = 0; b < buckets; ++b) {
-      int const cls = work_class(num_key_tiles - b, head_max);
-      if (cls != current_class) {
-        current_class = cls;
-        running = s.class_counts[cls * num_heads + head];
-      }
-      int const count = hist[b];
-      hist[b] = running;
-      running += count;
+  for (int b = threadIdx.x; b < buckets; b += blockDim.x) bucket[b] = 0;
+  int const head_max = block_all_reduce(local_max, Max{});  // also publishes computed[], bucket[]
+
+  int local_heavy = 0;
+  for (int m = threadIdx.x; m < tiles_per_head; m += blockDim.x) {
+    local_heavy += is_heavy(computed[m], head_max);
+    atomicAdd(&bucket[num_key_tiles - computed[m]], 1);
+  }
+  int const heavy = block_all_reduce(local_heavy, Sum{});
+  if (threadIdx.x == 0) publish_heavy(published + head, heavy);
+
+  // Where this head's runs start: the heavy and light tiles of the heads before it.
+  int heavy_before_local = 0;
+  for (int h = threadIdx.x; h < head; h += blockDim.x) heavy_before_local += wait_for_heavy(published + h);
+  int const heavy_before = block_all_reduce(heavy_before_local, Sum{});
+  int const light_before = head * tiles_per_head - heavy_before;
+  int const light = tiles_per_head - heavy;
+  int const heavy_start = heavy_before;
+  int const light_start = num_heads * tiles_per_head - light_before - light;
+
+  // Buckets ascend from the heaviest, so the heavy ones come first: an exclusive scan
+  // over all buckets gives each heavy bucket its place in the heavy run, and each light
+  // one its place in the light run once the heavy tiles before it are taken off.
+  using Scan = cub::BlockScan<int, kTileOrderThreads>;
+  __shared__ typename Scan::TempStorage scan_storage;
+  int carry = 0;
+  for (int base = 0; base < buckets; base += blockDim.x) {
+    int const b = base + threadIdx.x;
+    int const count = b < buckets ? bucket[b] : 0;
+    int before, chunk_total;
+    Scan(scan_storage).ExclusiveSum(count, before, chunk_total);
+    if (b < buckets) {
+      int const position = carry + before;
+      bucket[b] = is_heavy(num_key_tiles - b, head_max) ? heavy_start + position
+                                                         : light_start + position - heavy;
     }
+    carry += chunk_total;
+    __syncthreads();  // scan_storage is reused by the next chunk; bucket[] is read below
   }
-  __syncthreads();
+
+  int const first_tile = head * tiles_per_head;
   for (int m = threadIdx.x; m < tiles_per_head; m += blockDim.x) {
-    s.order[atomicAdd(&hist[num_key_tiles - work.computed(m)], 1)] = work.first + m;
+    order[atomicAdd(&bucket[num_key_tiles - computed[m]], 1)] = first_tile + m;
   }
 }
 
 }  // namespace
 
 int64_t tile_order_ints(int num_heads, int tiles_per_head) {
-  return 1 + int64_t(num_heads) * tiles_per_head + int64_t(kWorkClasses) * num_heads;
+  return int64_t(num_heads) + int64_t(num_heads) * tiles_per_head;
 }
 
 void launch_order_tiles_by_work(const int32_t* skip_in, int num_heads, int tiles_per_head,
                                 int words, int num_key_tiles, int32_t* scratch,
                                 cudaStream_t stream) {
-  count_work_classes<<<num_heads, kTileOrderThreads, 0, stream>>>(skip_in, tiles_per_head, words,
-                                                                   num_key_tiles, scratch);
-  LITEATTN_CUDA_CHECK(cudaGetLastError());
-  size_t const smem = size_t(num_key_tiles + 1) * sizeof(int);
+  size_t const smem = size_t(tiles_per_head + num_key_tiles + 1) * sizeof(int);
   if (smem > 48 * 1024) {
-    LITEATTN_CUDA_CHECK(cudaFuncSetAttribute(scatter_by_work,
+    LITEATTN_CUDA_CHECK(cudaFuncSetAttribute(order_tiles_by_work,
                                              cudaFuncAttributeMaxDynamicSharedMemorySize, int(smem)));
   }
-  scatter_by_work<<<num_heads, kTileOrderThreads, smem, stream>>>(skip_in, tiles_per_head, words,
-                                                                  num_key_tiles, scratch);
+  order_tiles_by_work<<<num_heads, kTileOrderThreads, smem, stream>>>(
+      skip_in, tiles_per_head, words, num_key_tiles, scratch);
   LITEATTN_CUDA_CHECK(cudaGetLastError());
 }
 

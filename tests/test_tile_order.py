@@ -1,8 +1,9 @@
 """The persistent scheduler's tile order with skip_in (GPU only): a permutation of the
 query tiles; heavy tiles (at least a quarter of the work of their head's heaviest) before light
-ones, heads in order within each class, a head's tiles heaviest first
-(include/liteattn/kernel/tile_order.h). Read back from the call's workspace, whose layout
-fwd_launch.cuh fixes: [0] the scheduler's counter, [1] the order's counter, then the order.
+ones, heads ascending among the heavy and descending among the light, a head's tiles
+heaviest first (include/liteattn/kernel/tile_order.h). Read back from the call's workspace,
+whose layout fwd_launch.cuh fixes: [0] the scheduler's counter, one slot a (batch, head)
+for the order kernel, then the order.
 This checks what the order kernel wrote; that the scheduler follows it is what every skip
 test's poisoned outputs check (a tile it never handed out stays NaN)."""
 
@@ -24,7 +25,7 @@ def keep_counts_mask(keep_counts, num_key_tiles):
 
 @pytest.mark.parametrize("kind", ["skewed", "random", "with_empty_rows", "dense", "tail_bits_set"])
 @pytest.mark.parametrize("head_dim", [64, 128])
-def test_order_is_heavy_class_first_then_heads_in_order_heaviest_first(kind, head_dim):
+def test_order_is_heavy_class_first_then_by_head_heaviest_first(kind, head_dim):
     batch, heads, seqlen_q, seqlen_k = 2, 3, 5000, 9000
     dtype = torch.bfloat16
     grid = tiles.tile_grid(seqlen_q, seqlen_k, head_dim, dtype)
@@ -52,14 +53,16 @@ def test_order_is_heavy_class_first_then_heads_in_order_heaviest_first(kind, hea
     out, lse, _ = kernel_forward(q, k, v, skip_in=skip_in, workspace_out=workspace)
 
     num_tiles = batch * heads * tm
-    order = workspace[0][2:2 + num_tiles].long()
+    first = 1 + batch * heads
+    order = workspace[0][first:first + num_tiles].long()
     assert torch.equal(order.sort().values, torch.arange(num_tiles, device="cuda")), \
         "the order is not a permutation of the tiles"
     computed = keep.reshape(-1).long()
     head = torch.arange(num_tiles, device="cuda") // tm
     head_max = keep.reshape(-1, tm).amax(dim=1).long()[head]
     heavy = (4 * computed >= head_max).long()
-    key = ((1 - heavy) * (1 << 40) + head * (1 << 20) + ((1 << 19) - computed))[order]
+    head_rank = torch.where(heavy == 1, head, batch * heads - 1 - head)  # light: descending
+    key = ((1 - heavy) * (1 << 40) + head_rank * (1 << 20) + ((1 << 19) - computed))[order]
     assert bool((key[1:] >= key[:-1]).all()), "tiles out of (class, head, work) order"
     if kind == "skewed":
         assert 0 < int(heavy.sum()) < num_tiles, "a skewed mask has both classes"

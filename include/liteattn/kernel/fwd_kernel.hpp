@@ -58,7 +58,7 @@ struct FwdKernel {
     return {Mainloop::make_params(p),
             Epilogue::make_params(p),
             {num_m_blocks * p.heads_q * p.batch, num_m_blocks, p.heads_q, p.workspace,
-             p.skip_in != nullptr ? tile_order_of(order_scratch(p)) : nullptr},
+             p.skip_in != nullptr ? tile_order_of(order_scratch(p), p.batch * p.heads_q) : nullptr},
             {p.skip_in, p.skip_out, p.must_compute, p.threshold, (num_key_tiles + 31) / 32}};
   }
 };

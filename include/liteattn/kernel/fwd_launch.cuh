@@ -53,11 +53,12 @@ void run_fwd_instance(FwdParams const& p, cudaStream_t stream) {
   LITEATTN_CUDA_CHECK(
       cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes));
   // workspace[0]: the scheduler's counter; with skip_in, the tile order's scratch follows
-  // (fwd_workspace_ints), its first int a counter too: both zeroed by one memset. After the
-  // order kernels the forward kernel starts as their dependent (grid_dependency.hpp).
+  // (fwd_workspace_ints), starting with the slots it needs zeroed: one memset for both.
+  // After the order kernel the forward kernel starts as its dependent (grid_dependency.hpp).
   bool const after_order_kernel = p.skip_in != nullptr;
   int32_t* const order_scratch = Kernel::order_scratch(p);
-  LITEATTN_CUDA_CHECK(cudaMemsetAsync(p.workspace, 0, (after_order_kernel ? 2 : 1) * sizeof(int32_t), stream));
+  int64_t const zeroed = 1 + (after_order_kernel ? tile_order_zeroed_ints(p.batch * p.heads_q) : 0);
+  LITEATTN_CUDA_CHECK(cudaMemsetAsync(p.workspace, 0, zeroed * sizeof(int32_t), stream));
   if (after_order_kernel) {
     launch_order_tiles_by_work(p.skip_in, p.batch * p.heads_q, params.scheduler.num_m_blocks,
                                words, num_key_tiles, order_scratch, stream);

@@ -5,7 +5,9 @@
 // side by side keep reading the same K and V from L2:
 //   - a tile is heavy when it computes at least a quarter as many key tiles as its
 //     head's heaviest one, light otherwise; every heavy tile goes out before every light one;
-//   - within a class, (batch, head)s go in order, and a head's tiles heaviest first.
+//   - heavy tiles go out (batch, head) ascending, light ones (batch, head) descending (so
+//     the first light tiles are those of the head whose heavy tiles went out last, whose
+//     K and V are still in L2), and a head's tiles heaviest first.
 // Random masks have no light tiles (a head's counts are within ~2-3x of each other), so
 // their order is the per-head one: heads in order, each heaviest first. Skewed masks
 // (half the tiles 9x lighter) end with light tiles of every head instead of the last
@@ -23,17 +25,18 @@
 
 namespace liteattn {
 
-// int32 scratch the order needs: a counter, the order itself (num_heads * tiles_per_head),
-// and one count per (work class, head).
+// int32 scratch the order needs: one slot a head (its heavy count, published to the heads
+// after it; zeroed before the launch), then the order itself (num_heads * tiles_per_head).
 int64_t tile_order_ints(int num_heads, int tiles_per_head);
+inline int64_t tile_order_zeroed_ints(int num_heads) { return num_heads; }
 
-// The tile order inside `scratch` (tile_order_ints of them, scratch[0] zeroed before the
-// launch): tile indices, heaviest class first.
-inline const int32_t* tile_order_of(const int32_t* scratch) { return scratch + 1; }
+// The tile order inside `scratch`: tile indices, heaviest class first.
+inline const int32_t* tile_order_of(const int32_t* scratch, int num_heads) { return scratch + num_heads; }
 
 // Fills tile_order_of(scratch) from the skip_in rows ([num_heads, tiles_per_head, words]
-// int32). Two small kernels on `stream`, the second letting the next kernel start early
-// (programmatic dependent launch, grid_dependency.hpp); defined once, in cpp/tile_order.cu.
+// int32), with the first tile_order_zeroed_ints(num_heads) of scratch zero on entry. One
+// small kernel on `stream`, letting the next kernel start early (programmatic dependent
+// launch, grid_dependency.hpp); defined once, in cpp/tile_order.cu.
 void launch_order_tiles_by_work(const int32_t* skip_in, int num_heads, int tiles_per_head,
                                 int words, int num_key_tiles, int32_t* scratch,
                                 cudaStream_t stream);
