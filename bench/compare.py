@@ -156,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--warmup", type=int, default=None, help="untimed calls first (default 5)")
     p.add_argument("--settle-seconds", type=float, default=0.5,
                    help="untimed back-to-back run before each timed block (default 0.5)")
+    p.add_argument("--condition-seconds", type=float, default=0.3,
+                   help="seconds of bf16 GEMMs before every timed block, so that every "
+                        "block starts from the same load (default 0.3; 0: none)")
     p.add_argument("--blocks", type=int, default=2,
                    help="timed blocks per backend, taking turns with the others (default 2)")
     p.add_argument("--max-seconds", type=float, default=None,
@@ -194,8 +197,8 @@ def resolve_options(args: argparse.Namespace) -> argparse.Namespace:
         args.max_seconds = 5.0 if quick else 20.0
     if args.repeats < 1 or args.warmup < 0 or args.max_seconds <= 0:
         raise SystemExit("--repeats must be >= 1, --warmup >= 0 and --max-seconds > 0")
-    if args.blocks < 1 or args.settle_seconds < 0:
-        raise SystemExit("--blocks must be >= 1 and --settle-seconds >= 0")
+    if args.blocks < 1 or args.settle_seconds < 0 or args.condition_seconds < 0:
+        raise SystemExit("--blocks must be >= 1, --settle-seconds and --condition-seconds >= 0")
     return args
 
 
@@ -254,8 +257,30 @@ def warm_up_and_probe(runner: "Runner", n_sets: int, opts, device: torch.device)
     return probe()
 
 
-def time_together(runners: list["Runner"], n_sets: int, opts, device: torch.device
-                  ) -> dict[str, Measured]:
+def gemm_conditioner(device: torch.device, seconds: float) -> Optional[Callable[[], None]]:
+    """The same heavy load before every timed block: bf16 8192^3 GEMMs for `seconds`
+    (none on the CPU or for 0 s). See time_together for why."""
+    if device.type != "cuda" or seconds <= 0:
+        return None
+    a = torch.randn(8192, 8192, device=device, dtype=torch.bfloat16)
+    b = torch.randn(8192, 8192, device=device, dtype=torch.bfloat16)
+    out = torch.empty_like(a)
+    start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    start.record()
+    torch.matmul(a, b, out=out)
+    stop.record()
+    stop.synchronize()
+    calls = max(1, math.ceil(seconds * 1e3 / max(start.elapsed_time(stop), 1e-3)))
+
+    def condition():
+        for _ in range(calls):
+            torch.matmul(a, b, out=out)
+
+    return condition
+
+
+def time_together(runners: list["Runner"], n_sets: int, opts, device: torch.device,
+                  condition: Optional[Callable[[], None]] = None) -> dict[str, Measured]:
     """Median per runner, timed in blocks that take turns: r0, r1, ..., r0, r1, ...
 
     Why blocks, and why each starts with a settling run: the lent H200's clock follows
@@ -268,8 +293,12 @@ def time_together(runners: list["Runner"], n_sets: int, opts, device: torch.devi
     slow drift of the board lands on all of them alike. The settling run does not undo
     a longer history: in round 14 the runner timed right after several seconds of a slow,
     light kernel (Flex on 128x128 blocks at D=64) still read 3-4% fast, so odd blocks
-    take the runners in reverse order. A runner that raises is reported and left out of
-    the rotation."""
+    take the runners in reverse order. That still leaves each runner after the same one or
+    two others, and in rounds 30-32 (seventh session) the Wan 480p keep-0.1 row timed
+    with decisions read 1-3.5% faster than the same row without, which does less work:
+    so every block also starts with the same heavy load, `condition` (by default
+    --condition-seconds of bf16 GEMMs, gemm_conditioner), before its settling run. A runner
+    that raises is reported and left out of the rotation."""
     results: dict[str, Measured] = {}
     live, plan = [], {}  # plan: runner name -> (timed calls, settling calls per block)
     for runner in runners:
@@ -284,6 +313,8 @@ def time_together(runners: list["Runner"], n_sets: int, opts, device: torch.devi
             results[runner.name] = Measured(error=describe(error))
             if device.type == "cuda":
                 torch.cuda.empty_cache()
+    if condition is None:
+        condition = gemm_conditioner(device, getattr(opts, "condition_seconds", 0.0))
     blocks = opts.blocks
     times: dict[str, list[float]] = {r.name: [] for r in live}
     # Calls made so far per runner: the input set index keeps rotating across blocks.
@@ -297,6 +328,8 @@ def time_together(runners: list["Runner"], n_sets: int, opts, device: torch.devi
             first = made[runner.name]
             made[runner.name] += settle + n_block
             try:
+                if condition is not None:
+                    condition()
                 with runner.context():
                     for i in range(first, first + settle):
                         runner.call(i % n_sets)

@@ -59,6 +59,21 @@ def test_every_backend_is_timed_in_blocks_that_take_turns(compare):
     assert timed == ["a"] * 3 + ["b"] * 3 + ["c"] * 3 + ["c"] * 3 + ["b"] * 3 + ["a"] * 3
 
 
+def test_every_block_starts_with_the_same_conditioning_load(compare):
+    log = []
+    runners = [recording_runner(compare, n, log) for n in ("a", "b")]
+    compare.time_together(runners, 2, options(), torch.device("cpu"),
+                          condition=lambda: log.append("load"))
+    # After the warm-up and probe calls (2 a runner), each of the 2 x 2 blocks: the load,
+    # then its 3 timed calls.
+    assert log[4:] == (["load"] + ["a"] * 3 + ["load"] + ["b"] * 3 +
+                       ["load"] + ["b"] * 3 + ["load"] + ["a"] * 3)
+
+
+def test_no_conditioning_load_on_the_cpu(compare):
+    assert compare.gemm_conditioner(torch.device("cpu"), 0.3) is None
+
+
 def test_input_sets_keep_rotating_across_blocks(compare):
     sets = []
 
