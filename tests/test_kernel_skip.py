@@ -171,3 +171,55 @@ def test_all_four_combinations(skip_kind):
         ref_out, ref_lse = reference64(q, k, v, skip_in=skip_in)
         assert_close_attention(out, lse, ref_out, ref_lse)
         assert (skip_out is not None) == decide
+
+
+def mixed_rows_mask(batch, heads, grid, generator_seed=None):
+    """Skip rows of five kinds, drawn per query tile: no key tile computed, exactly one,
+    exactly two, about half, all. Consecutive tiles of a CTA then differ in every way the
+    kernel's tile-to-tile hand-over cares about (an empty tile after a computed one, a
+    one-key-tile tile between two others, ...)."""
+    tn = grid.num_key_tiles
+    shape = (batch, heads, grid.num_query_tiles)
+    kind = torch.randint(0, 5, shape, device="cuda")
+    ranks = torch.rand(*shape, tn, device="cuda").argsort(dim=-1)
+    computed = torch.where(kind == 0, 0, torch.where(kind == 1, 1, torch.where(kind == 2, 2,
+                           torch.where(kind == 3, tn // 2, tn))))
+    skip = ranks >= computed.unsqueeze(-1)
+    return skipmask.tiles_to_words(skip).contiguous(), computed
+
+
+@pytest.mark.parametrize("decide", [False, True])
+@pytest.mark.parametrize("head_dim,heads_q", [(64, 12), (128, 8)])
+def test_many_tiles_per_cta_with_mixed_rows(head_dim, heads_q, decide):
+    """~5 query tiles per CTA (672 tiles on a 132-SM H100/H200: the grid is one CTA an SM),
+    so what a CTA carries from one tile to the next (Q slots, held output rows, pipeline
+    stages, vote rows) is exercised; the other skip tests mostly give each CTA one tile.
+    Checked tile by tile, so one wrong tile cannot hide in a whole-tensor error."""
+    dtype = torch.bfloat16
+    batch, seqlen_q, seqlen_k, heads_kv = 2, 5300, 700, heads_q // 2
+    grid = tiles.tile_grid(seqlen_q, seqlen_k, head_dim, dtype)
+    q, k, v = random_qkv(batch, seqlen_q, seqlen_k, heads_q, heads_kv, head_dim, dtype)
+    skip_in, computed = mixed_rows_mask(batch, heads_q, grid)
+    num_tiles = batch * heads_q * grid.num_query_tiles
+    sms = torch.cuda.get_device_properties(0).multi_processor_count
+    assert num_tiles >= 4 * sms, f"only {num_tiles} tiles for {sms} SMs"
+    out, lse, skip_out = kernel_forward(q, k, v, skip_in=skip_in, decide=decide, threshold=-6.0)
+    ref_skip = torch.empty_like(skip_out) if decide else None
+    ref_out, ref_lse = reference64(q, k, v, skip_in=skip_in, skip_out=ref_skip, threshold=-6.0)
+    assert_close_attention(out, lse, ref_out, ref_lse)
+    bm = tiles.tile_shape(head_dim, dtype)[0]
+    for m in range(grid.num_query_tiles):
+        rows = slice(m * bm, min((m + 1) * bm, seqlen_q))
+        got = out[:, rows].double().transpose(1, 2)  # [B, H, rows, D]
+        want = ref_out[:, rows].double().transpose(1, 2)
+        empty = computed[:, :, m] == 0
+        assert torch.equal(got[empty], torch.zeros_like(got[empty])), f"tile {m}: empty rows not 0"
+        err = ((got - want).norm(dim=(-2, -1)) / want.norm(dim=(-2, -1)).clamp_min(1e-30))[~empty]
+        assert err.numel() == 0 or err.max().item() < 2e-2, \
+            f"query tile {m}: worst (batch, head) relative error {err.max().item():.3e}"
+    if decide:
+        _, margin = reference.reference_decisions(q, k, v, skip_in, -6.0, compute_dtype=torch.float64)
+        got = skipmask.words_to_tiles(skip_out, grid.num_key_tiles)
+        want = skipmask.words_to_tiles(ref_skip, grid.num_key_tiles)
+        disagree = (got != want) & (margin.abs() > 1e-3)
+        assert not disagree.any(), f"{int(disagree.sum())} decidable tiles disagree"
