@@ -40,6 +40,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
+import functools
 import json
 import math
 import shlex
@@ -257,9 +258,11 @@ def warm_up_and_probe(runner: "Runner", n_sets: int, opts, device: torch.device)
     return probe()
 
 
+@functools.lru_cache(maxsize=None)
 def gemm_conditioner(device: torch.device, seconds: float) -> Optional[Callable[[], None]]:
     """The same heavy load before every timed block: bf16 8192^3 GEMMs for `seconds`
-    (none on the CPU or for 0 s). See time_together for why."""
+    (none on the CPU or for 0 s). See time_together for why. Made once per device and
+    length (its operands and its sizing GEMM), not once per table row."""
     if device.type != "cuda" or seconds <= 0:
         return None
     a = torch.randn(8192, 8192, device=device, dtype=torch.bfloat16)

@@ -12,13 +12,14 @@ per launched item: name, start offset from the call's first item (us), duration 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 
 import torch
 from torch.profiler import ProfilerActivity, profile
 
-sys.path.insert(0, __import__("os").path.dirname(__file__))
+sys.path.insert(0, os.path.dirname(__file__))
 from compare import liteattn_words, make_keep_tiles, parse_shapes  # noqa: E402
 
 

@@ -89,7 +89,7 @@ __global__ void __launch_bounds__(kTileOrderThreads)
   int const head = blockIdx.x;
   int const buckets = num_key_tiles + 1;
   int32_t* const published = scratch;  // one slot per head (tile_order.h)
-  int32_t* const order = scratch + num_heads;
+  int32_t* const order = tile_order_of(scratch, num_heads);
 
   int local_max = 0;
   for (int m = threadIdx.x; m < tiles_per_head; m += blockDim.x) {

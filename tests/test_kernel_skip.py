@@ -173,17 +173,16 @@ def test_all_four_combinations(skip_kind):
         assert (skip_out is not None) == decide
 
 
-def mixed_rows_mask(batch, heads, grid, generator_seed=None):
+def mixed_rows_mask(batch, heads, grid):
     """Skip rows of five kinds, drawn per query tile: no key tile computed, exactly one,
     exactly two, about half, all. Consecutive tiles of a CTA then differ in every way the
     kernel's tile-to-tile hand-over cares about (an empty tile after a computed one, a
     one-key-tile tile between two others, ...)."""
     tn = grid.num_key_tiles
     shape = (batch, heads, grid.num_query_tiles)
-    kind = torch.randint(0, 5, shape, device="cuda")
+    kinds = torch.tensor([0, 1, 2, tn // 2, tn], device="cuda")
+    computed = kinds[torch.randint(0, len(kinds), shape, device="cuda")]
     ranks = torch.rand(*shape, tn, device="cuda").argsort(dim=-1)
-    computed = torch.where(kind == 0, 0, torch.where(kind == 1, 1, torch.where(kind == 2, 2,
-                           torch.where(kind == 3, tn // 2, tn))))
     skip = ranks >= computed.unsqueeze(-1)
     return skipmask.tiles_to_words(skip).contiguous(), computed
 

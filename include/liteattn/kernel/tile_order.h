@@ -30,8 +30,14 @@ namespace liteattn {
 int64_t tile_order_ints(int num_heads, int tiles_per_head);
 inline int64_t tile_order_zeroed_ints(int num_heads) { return num_heads; }
 
-// The tile order inside `scratch`: tile indices, heaviest class first.
-inline const int32_t* tile_order_of(const int32_t* scratch, int num_heads) { return scratch + num_heads; }
+// The tile order inside `scratch`: tile indices, heaviest class first (read by the
+// scheduler's parameters on the host, written by the order kernel).
+__host__ __device__ inline const int32_t* tile_order_of(const int32_t* scratch, int num_heads) {
+  return scratch + num_heads;
+}
+__host__ __device__ inline int32_t* tile_order_of(int32_t* scratch, int num_heads) {
+  return scratch + num_heads;
+}
 
 // Fills tile_order_of(scratch) from the skip_in rows ([num_heads, tiles_per_head, words]
 // int32), with the first tile_order_zeroed_ints(num_heads) of scratch zero on entry. One
