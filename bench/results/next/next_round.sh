@@ -11,6 +11,7 @@ if [ "${1:-}" = check ]; then
   python3 -m zipfile -e .whl/nvidia_cutlass-*.whl /tmp/cutlass_whl >/dev/null  # once, before the parallel builds
   bash bench/gpu_trees.sh build .variants/main .variants/next-qdb-deferred .variants/next-carry-pv
   grep -H -iE "spill stores" $OUT/*/ptxas.txt 2>/dev/null | sort | uniq -c
+  bash bench/gpu_trees.sh stages "test" .variants/main 2>&1 | grep -E "=====|passed|failed|FAILED|rror" | head -8
   for t in next-qdb-deferred next-carry-pv; do
     bash bench/gpu_trees.sh stages "test sanitize" .variants/$t 2>&1 | grep -E "=====|passed|failed|FAILED|SUMMARY|rror|agreement" | head -12
   done
