@@ -83,8 +83,10 @@ __global__ void __launch_bounds__(Traits::kNumThreads, 1)
   if (warp_idx == 0 && lane == 0) {
     Mainloop::prefetch_descriptors(params.mainloop);
     Epilogue::prefetch_descriptors(params.epilogue);
-    smem.q_full.init(1);
-    smem.q_empty.init(Traits::kNumMmaThreads);
+    for (int slot = 0; slot < 2; ++slot) {
+      smem.q_full[slot].init(1);
+      smem.q_empty[slot].init(Traits::kNumMmaWarps);
+    }
     smem.votes_in[0].init(Traits::kNumMmaWarps);
     smem.votes_in[1].init(Traits::kNumMmaWarps);
     Kernel::Scheduler::init(smem.tile_handoff);
@@ -162,10 +164,13 @@ __global__ void __launch_bounds__(Traits::kNumThreads, 1)
     MmaTurns<Traits::kMmaPingPong, Traits::kNumConsumerWarpgroups> const turns(wg);
     turns.start();
     typename Epilogue::FinishedRows finished;  // the previous tile's rows, not yet stored
-    auto store_finished = [&] {
-      Epilogue::store(params.epilogue, smem, finished, scheduler, wg, thread_in_wg);
-    };
     int tile_iter = 0;
+    // Called under tile tile_iter's first Q K^T, and once after the last tile: the rows
+    // held are tile_iter - 1's, staged in that tile's Q slot.
+    auto store_finished = [&] {
+      Epilogue::store(params.epilogue, smem, finished, scheduler, (tile_iter - 1) & 1, wg,
+                      thread_in_wg);
+    };
     for (int tile = scheduler.first_tile(); scheduler.valid(tile); ++tile_iter) {
       TileCoord const c = scheduler.decode(tile);
       int const valid_rows = params.epilogue.seqlen_q -
