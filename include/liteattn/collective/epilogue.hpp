@@ -70,29 +70,30 @@ struct FwdEpilogue {
   }
 
   // Stores `rows` if they are pending, staging O in this warpgroup's Q slot of their tile
-  // (`slot`, the tile's parity), then hands that slot back to the producer; every thread
-  // of the warpgroup calls it.
+  // (`slot`, the tile's parity); every thread of the warpgroup calls it. Returns whether
+  // it did: the slot then goes back to the producer through release_q_slot.
   template <class Scheduler>
-  CUTE_DEVICE static void store(Params const& params, SharedStorage& smem, FinishedRows& rows,
+  CUTE_DEVICE static bool store(Params const& params, SharedStorage& smem, FinishedRows& rows,
                                 Scheduler const& scheduler, int slot, int wg, int thread_in_wg) {
-    if (rows.tile < 0) return;
+    if (rows.tile < 0) return false;
     TileCoord const c = scheduler.decode(rows.tile);
     rows.tile = -1;
     int const row_block = c.m_block * Traits::kNumConsumerWarpgroups + wg;
     if (row_block * kRows < params.seqlen_q) {  // else this warpgroup's rows are all padding
       store_rows(params, smem.smem_q[slot][wg].data(), rows, c, row_block, wg, thread_in_wg);
     }
-    release_q_slot(smem, slot, thread_in_wg);
+    return true;
   }
 
   // After its store has read the slot, the slot may take the Q of the tile two ahead. Lane
-  // 0 of every consumer warp arrives (the storing thread once its store's reads are done):
-  // an arrival per warp, made after that warp waited for the next tile's Q, proves every
-  // warp is past this slot's q_full phase. With one arrival per warpgroup, a warp of an
-  // all-padding warpgroup on an all-skipped row (no wgmma, no epilogue barrier to hold it)
-  // could still be waiting on this slot's phase when the producer refills it, and then
-  // wait for a phase that never comes (found in review of the first version, fourth
-  // session). The wait sits under the next tile's first Q K^T, like the store.
+  // 0 of every consumer warp arrives (the storing thread once its store's reads are done),
+  // also where the warpgroup's rows were all padding: an arrival per warp, made after
+  // that warp waited for the next tile's Q (and with its lanes reconverged since, at the
+  // scheduler's shuffle), proves every warp is past this slot's q_full phase. With one
+  // arrival per warpgroup, a warp of an all-padding warpgroup on an all-skipped row (no
+  // wgmma, no epilogue barrier to hold it) could still be waiting on this slot's phase
+  // when the producer refilled it, and then wait for a phase that never comes (found in
+  // review of the first version, fourth session).
   CUTE_DEVICE static void release_q_slot(SharedStorage& smem, int slot, int thread_in_wg) {
     if (thread_in_wg == 0) tma_store_wait<0>();
     if ((thread_in_wg & 31) == 0) smem.q_empty[slot].arrive();

@@ -158,15 +158,18 @@ struct FwdMainloop {
   // output; `softmax` holds the row statistics; `vote_target` receives one vote per
   // computed key tile from each warp (nothing when skip_out is not requested), all cast
   // before the last P V. `under_first_gemm` runs once, while the tile's first Q K^T is on
-  // the tensor cores (or at once if every key tile is skipped): the previous tile's stores,
-  // which also hand that tile's Q slot back to the producer.
-  template <bool kVotes, class FragO, class Turns, class UnderFirstGemm>
+  // the tensor cores (or at once if every key tile is skipped): the previous tile's stores.
+  // `after_first_softmax` runs once, after the first tile's softmax (or right after
+  // under_first_gemm): handing that tile's Q slot back once its store has read it, which
+  // under the Q K^T alone could hold the warpgroup's next GEMM.
+  template <bool kVotes, class FragO, class Turns, class UnderFirstGemm, class AfterFirstSoftmax>
   CUTE_DEVICE static void mma(Params const& params, SharedStorage& smem, PipelineKV& pipeline_k,
                               PipelineKV& pipeline_v, PipelineState& read_k,
                               PipelineState& read_v, KeyTileIterator key_tiles, int tile_iter,
                               int wg, int thread_in_wg, int valid_rows, Turns const& turns,
                               FragO& tOrO, OnlineSoftmax<2>& softmax,
-                              VoteTarget const& vote_target, UnderFirstGemm&& under_first_gemm) {
+                              VoteTarget const& vote_target, UnderFirstGemm&& under_first_gemm,
+                              AfterFirstSoftmax&& after_first_softmax) {
     TiledMmaQK mma_qk;
     TiledMmaPV mma_pv;
     auto thr_qk = mma_qk.get_thread_slice(thread_in_wg);
@@ -224,6 +227,7 @@ struct FwdMainloop {
     if (!key_tiles.next(tile)) {
       votes.votes_cast();
       under_first_gemm();
+      after_first_softmax();
       return;
     }
     float rescale[2];
@@ -238,6 +242,7 @@ struct FwdMainloop {
     ++read_k;
     softmax_step(tile, true, rescale);
     convert_fragment(tSrS, tOrP);
+    after_first_softmax();
 
     while (key_tiles.next(tile)) {
       pipeline_k.consumer_wait(read_k);
