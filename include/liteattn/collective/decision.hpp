@@ -19,9 +19,9 @@
 // the next tile to vote into row b; the consumers reach those votes only through
 // mbarriers the producer arrives on after the clear, which orders it. The same chain keeps
 // a row's mbarrier from running a phase ahead of the producer's wait: every consumer warp
-// waits for its tile's Q (q_full) before votes_cast(), also on a row with no key tile,
-// and the producer loads tile t+2's Q only after it has waited for tile t's votes. A
-// fast path that skipped the Q wait for empty rows would break this.
+// waits for its tile's Q (q_full of the tile's parity) before votes_cast(), also on a row
+// with no key tile, and the producer loads tile t+2's Q only after it has waited for tile
+// t's votes. A fast path that skipped the Q wait for empty rows would break this.
 //
 // The margin form (x <= threshold / scale_log2 rather than x * scale_log2 <= threshold)
 // rounds differently; the two can disagree only within float rounding of the threshold,

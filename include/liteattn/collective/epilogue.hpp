@@ -69,30 +69,55 @@ struct FwdEpilogue {
     rows.tile = tile;
   }
 
-  // Stores `rows` if they are pending; every thread of the warpgroup calls it.
+  // Stores `rows` if they are pending, staging O in this warpgroup's Q slot of their tile
+  // (`slot`, the tile's parity); every thread of the warpgroup calls it. Returns whether
+  // it did: the slot then goes back to the producer through release_q_slot.
   template <class Scheduler>
-  CUTE_DEVICE static void store(Params const& params, SharedStorage& smem, FinishedRows& rows,
-                                Scheduler const& scheduler, int wg, int thread_in_wg) {
-    if (rows.tile < 0) return;
+  CUTE_DEVICE static bool store(Params const& params, SharedStorage& smem, FinishedRows& rows,
+                                Scheduler const& scheduler, int slot, int wg, int thread_in_wg) {
+    if (rows.tile < 0) return false;
     TileCoord const c = scheduler.decode(rows.tile);
     rows.tile = -1;
+    int const row_block = c.m_block * Traits::kNumConsumerWarpgroups + wg;
+    if (row_block * kRows < params.seqlen_q) {  // else this warpgroup's rows are all padding
+      store_rows(params, smem.smem_q[slot][wg].data(), rows, c, row_block, wg, thread_in_wg);
+    }
+    return true;
+  }
+
+  // After its store has read the slot, the slot may take the Q of the tile two ahead. Lane
+  // 0 of every consumer warp arrives (the storing thread once its store's reads are done),
+  // also where the warpgroup's rows were all padding: an arrival per warp, made after
+  // that warp waited for the next tile's Q (and with its lanes reconverged since, at the
+  // scheduler's shuffle), proves every warp is past this slot's q_full phase. With one
+  // arrival per warpgroup, a warp of an all-padding warpgroup on an all-skipped row (no
+  // wgmma, no epilogue barrier to hold it) could still be waiting on this slot's phase
+  // when the producer refilled it, and then wait for a phase that never comes (found in
+  // review of the first version, fourth session).
+  CUTE_DEVICE static void release_q_slot(SharedStorage& smem, int slot, int thread_in_wg) {
+    if (thread_in_wg == 0) tma_store_wait<0>();
+    if ((thread_in_wg & 31) == 0) smem.q_empty[slot].arrive();
+  }
+
+ private:
+  CUTE_DEVICE static void store_rows(Params const& params, Element* staging, FinishedRows const& rows,
+                                     TileCoord c, int row_block, int wg, int thread_in_wg) {
     int const head = c.head;
     int const batch = c.batch;
-    int const row_block = c.m_block * Traits::kNumConsumerWarpgroups + wg;
     int const first_row = row_block * kRows;
-    if (first_row >= params.seqlen_q) return;  // this warpgroup's rows are all padding
 
     TiledMmaPV mma_pv;
     auto const& tOrO_out = rows.out;
     auto const& lse = rows.lse;
 
-    Tensor sO = make_tensor(make_smem_ptr(smem.smem_o[wg].data()), SmemLayoutO{});
+    // The slot held this tile's Q, which every warp of the warpgroup is done with (its
+    // last Q K^T was waited for before the tile ended); the slot's previous store (tile
+    // t-2's) was waited for before the producer refilled it with this tile's Q.
+    Tensor sO = make_tensor(make_smem_ptr(staging), SmemLayoutO{});
     auto smem_copy = make_tiled_copy_C(typename Traits::SmemCopyAtomO{}, mma_pv);
     auto thr_copy = smem_copy.get_thread_slice(thread_in_wg);
     int const barrier = static_cast<int>(FwdBarrier::kEpilogueWg0) + wg;
 
-    // sO is reused tile after tile: the previous TMA store must have read it.
-    if (thread_in_wg == 0) tma_store_wait<0>();
     cutlass::arch::NamedBarrier::sync(128, barrier);
     copy(smem_copy, thr_copy.retile_S(tOrO_out), thr_copy.partition_D(sO));
     // stmatrix writes go through the generic proxy; TMA reads through the async one.
@@ -119,6 +144,7 @@ struct FwdEpilogue {
     }
   }
 
+ public:
   // Shared memory must outlive the last TMA store's reads.
   CUTE_DEVICE static void drain(int thread_in_wg) {
     if (thread_in_wg == 0) tma_store_wait<0>();

@@ -120,13 +120,15 @@ struct FwdMainloop {
     Tensor tVgV = tma_v.partition_S(gV);
     Tensor tVsV = tma_v.partition_D(sV);
 
-    // Q: wait until every consumer warpgroup is done with the previous tile's Q.
-    smem.q_empty.wait((tile_iter & 1) ^ 1);
-    smem.q_full.arrive_and_expect_tx(Traits::kNumConsumerWarpgroups * Traits::kTmaBytesQ);
+    // Q into the tile-parity slot once every consumer warp has released it: tile t-2's
+    // O, staged there, has been read by its TMA store (a fresh slot counts as released).
+    int const q_slot = tile_iter & 1;
+    smem.q_empty[q_slot].wait(((tile_iter >> 1) & 1) ^ 1);
+    smem.q_full[q_slot].arrive_and_expect_tx(Traits::kNumConsumerWarpgroups * Traits::kTmaBytesQ);
     CUTE_UNROLL
     for (int wg = 0; wg < Traits::kNumConsumerWarpgroups; ++wg) {
-      Tensor sQ = make_tensor(make_smem_ptr(smem.smem_q[wg].data()), SmemLayoutQ{});
-      copy(params.tma_q.with(reinterpret_cast<uint64_t&>(smem.q_full), 0),
+      Tensor sQ = make_tensor(make_smem_ptr(smem.smem_q[q_slot][wg].data()), SmemLayoutQ{});
+      copy(params.tma_q.with(reinterpret_cast<uint64_t&>(smem.q_full[q_slot]), 0),
            tQgQ(_, _, _, m_block * Traits::kNumConsumerWarpgroups + wg), tma_q.partition_D(sQ));
     }
 
@@ -157,19 +159,23 @@ struct FwdMainloop {
   // computed key tile from each warp (nothing when skip_out is not requested), all cast
   // before the last P V. `under_first_gemm` runs once, while the tile's first Q K^T is on
   // the tensor cores (or at once if every key tile is skipped): the previous tile's stores.
-  template <bool kVotes, class FragO, class Turns, class UnderFirstGemm>
+  // `after_first_softmax` runs once, after the first tile's softmax (or right after
+  // under_first_gemm): handing that tile's Q slot back once its store has read it, which
+  // under the Q K^T alone could hold the warpgroup's next GEMM.
+  template <bool kVotes, class FragO, class Turns, class UnderFirstGemm, class AfterFirstSoftmax>
   CUTE_DEVICE static void mma(Params const& params, SharedStorage& smem, PipelineKV& pipeline_k,
                               PipelineKV& pipeline_v, PipelineState& read_k,
                               PipelineState& read_v, KeyTileIterator key_tiles, int tile_iter,
                               int wg, int thread_in_wg, int valid_rows, Turns const& turns,
                               FragO& tOrO, OnlineSoftmax<2>& softmax,
-                              VoteTarget const& vote_target, UnderFirstGemm&& under_first_gemm) {
+                              VoteTarget const& vote_target, UnderFirstGemm&& under_first_gemm,
+                              AfterFirstSoftmax&& after_first_softmax) {
     TiledMmaQK mma_qk;
     TiledMmaPV mma_pv;
     auto thr_qk = mma_qk.get_thread_slice(thread_in_wg);
     auto thr_pv = mma_pv.get_thread_slice(thread_in_wg);
 
-    Tensor sQ = make_tensor(make_smem_ptr(smem.smem_q[wg].data()), SmemLayoutQ{});
+    Tensor sQ = make_tensor(make_smem_ptr(smem.smem_q[tile_iter & 1][wg].data()), SmemLayoutQ{});
     Tensor sK = make_tensor(make_smem_ptr(smem.smem_k.data()), SmemLayoutKV{});
     Tensor sVt = make_tensor(make_smem_ptr(smem.smem_v.data()), SmemLayoutVt{});
     Tensor tSrQ = thr_qk.partition_fragment_A(sQ);
@@ -215,13 +221,13 @@ struct FwdMainloop {
     };
 
     clear(tOrO);
-    smem.q_full.wait(tile_iter & 1);
+    smem.q_full[tile_iter & 1].wait((tile_iter >> 1) & 1);
 
     int tile;
     if (!key_tiles.next(tile)) {
-      smem.q_empty.arrive();
       votes.votes_cast();
       under_first_gemm();
+      after_first_softmax();
       return;
     }
     float rescale[2];
@@ -236,6 +242,7 @@ struct FwdMainloop {
     ++read_k;
     softmax_step(tile, true, rescale);
     convert_fragment(tSrS, tOrP);
+    after_first_softmax();
 
     while (key_tiles.next(tile)) {
       pipeline_k.consumer_wait(read_k);
@@ -256,9 +263,7 @@ struct FwdMainloop {
       softmax.rescale_output(output, rescale);
       convert_fragment(tSrS, tOrP);
     }
-    // Every Q K^T of this tile is done: the producer may bring in the next tile's Q,
-    // and write this tile's mask row.
-    smem.q_empty.arrive();
+    // Every Q K^T of this tile is done: the producer may write this tile's mask row.
     votes.votes_cast();
     pipeline_v.consumer_wait(read_v);
     turns.wait();

@@ -83,8 +83,10 @@ __global__ void __launch_bounds__(Traits::kNumThreads, 1)
   if (warp_idx == 0 && lane == 0) {
     Mainloop::prefetch_descriptors(params.mainloop);
     Epilogue::prefetch_descriptors(params.epilogue);
-    smem.q_full.init(1);
-    smem.q_empty.init(Traits::kNumMmaThreads);
+    for (int slot = 0; slot < 2; ++slot) {
+      smem.q_full[slot].init(1);
+      smem.q_empty[slot].init(Traits::kNumMmaWarps);
+    }
     smem.votes_in[0].init(Traits::kNumMmaWarps);
     smem.votes_in[1].init(Traits::kNumMmaWarps);
     Kernel::Scheduler::init(smem.tile_handoff);
@@ -162,10 +164,22 @@ __global__ void __launch_bounds__(Traits::kNumThreads, 1)
     MmaTurns<Traits::kMmaPingPong, Traits::kNumConsumerWarpgroups> const turns(wg);
     turns.start();
     typename Epilogue::FinishedRows finished;  // the previous tile's rows, not yet stored
-    auto store_finished = [&] {
-      Epilogue::store(params.epilogue, smem, finished, scheduler, wg, thread_in_wg);
-    };
     int tile_iter = 0;
+    int staged_slot = -1;  // the Q slot a store has staged O in, not yet handed back
+    // Called under tile tile_iter's first Q K^T, and once after the last tile: the rows
+    // held are tile_iter - 1's, staged in that tile's Q slot.
+    auto store_finished = [&] {
+      int const slot = (tile_iter - 1) & 1;
+      if (Epilogue::store(params.epilogue, smem, finished, scheduler, slot, wg, thread_in_wg)) {
+        staged_slot = slot;
+      }
+    };
+    // After the tile's first softmax (the store's reads have had the Q K^T and the softmax
+    // to finish), and once after the last tile.
+    auto release_staged_slot = [&] {
+      if (staged_slot >= 0) Epilogue::release_q_slot(smem, staged_slot, thread_in_wg);
+      staged_slot = -1;
+    };
     for (int tile = scheduler.first_tile(); scheduler.valid(tile); ++tile_iter) {
       TileCoord const c = scheduler.decode(tile);
       int const valid_rows = params.epilogue.seqlen_q -
@@ -179,7 +193,8 @@ __global__ void __launch_bounds__(Traits::kNumThreads, 1)
         Mainloop::template mma<decltype(with_votes)::value>(
             params.mainloop, smem, pipeline_k, pipeline_v, read_k, read_v,
             KeyTileIterator(mask_row(masks.skip_in, c), num_key_tiles), tile_iter, wg,
-            thread_in_wg, valid_rows, turns, tOrO, softmax, vote_target, store_finished);
+            thread_in_wg, valid_rows, turns, tOrO, softmax, vote_target, store_finished,
+            release_staged_slot);
       };
       if (vote_target.enabled) {
         mainloop(cute::true_type{});
@@ -193,6 +208,7 @@ __global__ void __launch_bounds__(Traits::kNumThreads, 1)
     }
     turns.finish();
     store_finished();
+    release_staged_slot();
     Epilogue::drain(thread_in_wg);
   }
 }

@@ -66,7 +66,7 @@ struct FwdKernelTraits {
   using SmemLayoutAtom = GMMA::Layout_K_SW128_Atom<Element>;
   using SmemLayoutQ = decltype(tile_to_shape(
       SmemLayoutAtom{}, Shape<Int<kRowsPerWarpgroup>, Int<kHeadDim>>{}));
-  using SmemLayoutO = SmemLayoutQ;
+  using SmemLayoutO = SmemLayoutQ;  // O is staged in the warpgroup's Q slot (SharedStorage)
 
   using SmemLayoutKV = decltype(tile_to_shape(
       SmemLayoutAtom{}, Shape<Int<kBlockN>, Int<kHeadDim>, Int<kStages>>{}));
@@ -88,8 +88,11 @@ struct FwdKernelTraits {
   static constexpr int kTmaBytesKV = kBlockN * kHeadDim * int(sizeof(Element));
 
   struct SharedStorage {
-    array_aligned<Element, cosize_v<SmemLayoutQ>, 128> smem_q[kNumConsumerWarpgroups];
-    array_aligned<Element, cosize_v<SmemLayoutO>, 128> smem_o[kNumConsumerWarpgroups];
+    // Q of two tiles, by tile parity, so that tile t+1's Q loads while tile t runs. A
+    // warpgroup stages tile t's O in its own Q slot of tile t (its Q is dead after its
+    // last Q K^T); the slot takes tile t+2's Q once that store has read it. Same size as
+    // one Q slot plus an O staging buffer a warpgroup, which this replaces.
+    array_aligned<Element, cosize_v<SmemLayoutQ>, 128> smem_q[2][kNumConsumerWarpgroups];
     array_aligned<Element, cosize_v<SmemLayoutKV>, 128> smem_k;
     array_aligned<Element, cosize_v<SmemLayoutKV>, 128> smem_v;
     // Declared as words, written as bytes through an unsigned char pointer (which may
@@ -101,8 +104,8 @@ struct FwdKernelTraits {
     alignas(8) cutlass::arch::ClusterBarrier votes_in[2];
     typename PipelineKV::SharedStorage pipeline_k;
     typename PipelineKV::SharedStorage pipeline_v;
-    alignas(8) cutlass::arch::ClusterTransactionBarrier q_full;
-    alignas(8) cutlass::arch::ClusterBarrier q_empty;
+    alignas(8) cutlass::arch::ClusterTransactionBarrier q_full[2];
+    alignas(8) cutlass::arch::ClusterBarrier q_empty[2];  // one arrival per consumer warp
     typename DynamicTileScheduler<kNumMmaThreads>::Handoff tile_handoff;
   };
   static constexpr int kSharedStorageBytes = int(sizeof(SharedStorage));
