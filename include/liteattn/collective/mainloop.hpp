@@ -95,11 +95,18 @@ struct FwdMainloop {
     cute::prefetch_tma_descriptor(params.tma_v.get_tma_descriptor());
   }
 
-  // Producer: one thread issues every load of one (batch, head, query tile).
+  // Producer: every load of one (batch, head, query tile). The whole warp walks the key
+  // tiles and waits for the stages; `leader` (one lane) issues the loads. `between_loads`
+  // runs once, warp-wide, after the first K, V pair is issued (or at the end of a row with
+  // fewer than two key tiles): work that would otherwise sit between this tile's last
+  // load and the next tile's first, where the consumers may be waiting for it, here runs
+  // while the warp would wait for a free stage anyway.
+  template <class BetweenLoads>
   CUTE_DEVICE static void load(Params const& params, SharedStorage& smem, PipelineKV& pipeline_k,
                                PipelineKV& pipeline_v, PipelineState& write_k,
                                PipelineState& write_v, int m_block, int head, int batch,
-                               KeyTileIterator key_tiles, int tile_iter) {
+                               KeyTileIterator key_tiles, int tile_iter, bool leader,
+                               BetweenLoads&& between_loads) {
     Tensor mQ = params.tma_q.get_tma_tensor(params.shape_q);
     Tensor mK = params.tma_k.get_tma_tensor(params.shape_kv);
     Tensor mV = params.tma_v.get_tma_tensor(params.shape_kv);
@@ -124,29 +131,45 @@ struct FwdMainloop {
     // O, staged there, has been read by its TMA store (a fresh slot counts as released).
     int const q_slot = tile_iter & 1;
     smem.q_empty[q_slot].wait(((tile_iter >> 1) & 1) ^ 1);
-    smem.q_full[q_slot].arrive_and_expect_tx(Traits::kNumConsumerWarpgroups * Traits::kTmaBytesQ);
-    CUTE_UNROLL
-    for (int wg = 0; wg < Traits::kNumConsumerWarpgroups; ++wg) {
-      Tensor sQ = make_tensor(make_smem_ptr(smem.smem_q[q_slot][wg].data()), SmemLayoutQ{});
-      copy(params.tma_q.with(reinterpret_cast<uint64_t&>(smem.q_full[q_slot]), 0),
-           tQgQ(_, _, _, m_block * Traits::kNumConsumerWarpgroups + wg), tma_q.partition_D(sQ));
+    if (leader) {
+      smem.q_full[q_slot].arrive_and_expect_tx(Traits::kNumConsumerWarpgroups * Traits::kTmaBytesQ);
+      CUTE_UNROLL
+      for (int wg = 0; wg < Traits::kNumConsumerWarpgroups; ++wg) {
+        Tensor sQ = make_tensor(make_smem_ptr(smem.smem_q[q_slot][wg].data()), SmemLayoutQ{});
+        copy(params.tma_q.with(reinterpret_cast<uint64_t&>(smem.q_full[q_slot]), 0),
+             tQgQ(_, _, _, m_block * Traits::kNumConsumerWarpgroups + wg), tma_q.partition_D(sQ));
+      }
     }
 
+    // producer_acquire's expect-tx arrival comes from the pipeline's leader thread only
+    // (threadIdx.x == 0, this warp's lane 0), so every lane may wait through it.
     auto load_kv = [&](auto const& tma, auto const& src, auto& dst, PipelineKV& pipeline,
                        PipelineState& state, int n_block) {
       pipeline.producer_acquire(state);
-      copy(tma.with(*pipeline.producer_get_barrier(state), 0), src(_, _, _, n_block),
-           dst(_, _, _, state.index()));
+      if (leader) {
+        copy(tma.with(*pipeline.producer_get_barrier(state), 0), src(_, _, _, n_block),
+             dst(_, _, _, state.index()));
+      }
       ++state;
     };
 
     // K runs one tile ahead of V, in the order the consumers use them: K_0, then
     // (K_i, V_{i-1}) pairs, then the last V.
     int prev;
-    if (!key_tiles.next(prev)) return;
+    if (!key_tiles.next(prev)) {
+      between_loads();
+      return;
+    }
     load_kv(params.tma_k, tKgK, tKsK, pipeline_k, write_k, prev);
     int tile;
-    while (key_tiles.next(tile)) {
+    bool more = key_tiles.next(tile);
+    if (more) {
+      load_kv(params.tma_k, tKgK, tKsK, pipeline_k, write_k, tile);
+      load_kv(params.tma_v, tVgV, tVsV, pipeline_v, write_v, prev);
+      prev = tile;
+    }
+    between_loads();
+    while (more && key_tiles.next(tile)) {
       load_kv(params.tma_k, tKgK, tKsK, pipeline_k, write_k, tile);
       load_kv(params.tma_v, tVgV, tVsV, pipeline_v, write_v, prev);
       prev = tile;

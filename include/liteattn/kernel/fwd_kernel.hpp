@@ -114,43 +114,64 @@ __global__ void __launch_bounds__(Traits::kNumThreads, 1)
   auto const& masks = params.masks;
   int const num_m_blocks = params.scheduler.num_m_blocks;
   int const num_key_tiles = params.mainloop.num_key_tiles;
-  auto mask_row = [&](const int32_t* mask, TileCoord c) -> const int32_t* {
-    if (mask == nullptr) return nullptr;
-    return mask + ((int64_t(c.batch) * params.scheduler.heads + c.head) * num_m_blocks + c.m_block) *
-                      masks.words;
+  // A tile's row in the [B, Hq, Tm] grid of mask rows (int: a mask that large would not
+  // fit in memory as int32 words anyway).
+  auto row_of = [&](TileCoord c) {
+    return (c.batch * params.scheduler.heads + c.head) * num_m_blocks + c.m_block;
   };
+  auto mask_row_at = [&](const int32_t* mask, int row) -> const int32_t* {
+    return mask == nullptr ? nullptr : mask + int64_t(row) * masks.words;
+  };
+  auto mask_row = [&](const int32_t* mask, TileCoord c) { return mask_row_at(mask, row_of(c)); };
 
   if (warp_group == 0) {
     cutlass::arch::warpgroup_reg_dealloc<Traits::kProducerRegisters>();
     if (warp_idx != 0) return;  // one producer warp is enough to issue TMA
     PipelineState write_k = cutlass::make_producer_start_state<PipelineKV>();
     PipelineState write_v = cutlass::make_producer_start_state<PipelineKV>();
-    // The mask row of tile t is written once the consumers have voted on all of it, after
-    // the loads of tile t+1 are issued (the warp would otherwise wait there anyway) and
-    // before those of tile t+2, which reuse its vote row (see decision.hpp).
-    auto write_mask_row = [&](TileCoord c, int iter) {
+    // The mask row of tile t is written once the consumers have voted on all of it, from
+    // inside the loads of tile t+1 (after its first K, V pair: the warp would wait for a
+    // stage there anyway) and before those of tile t+2, which reuse its vote row (see
+    // decision.hpp).
+    auto write_mask_row = [&](int row, int iter) {
       if (masks.skip_out == nullptr) return;
       smem.votes_in[iter & 1].wait((iter >> 1) & 1);
-      write_skip_row(smem.veto[iter & 1], const_cast<int32_t*>(mask_row(masks.skip_out, c)),
-                     mask_row(masks.skip_in, c), masks.must_compute, num_key_tiles, lane);
+      write_skip_row(smem.veto[iter & 1], const_cast<int32_t*>(mask_row_at(masks.skip_out, row)),
+                     mask_row_at(masks.skip_in, row), masks.must_compute, num_key_tiles, lane);
       __syncwarp();
     };
-    TileCoord previous{};
+    auto key_tiles_of = [&](TileCoord c) {
+      return KeyTileIterator(mask_row(masks.skip_in, c), num_key_tiles);
+    };
+    int tile = scheduler.first_tile();
+    if (!scheduler.valid(tile)) return;
+    TileCoord c = scheduler.decode(tile);
+    KeyTileIterator key_tiles = key_tiles_of(c);
+    int previous_row = 0;
     int tile_iter = 0;
-    for (int tile = scheduler.first_tile(); scheduler.valid(tile); ++tile_iter) {
+    for (;; ++tile_iter) {
       int const drawn = scheduler.draw_next();
-      TileCoord const c = scheduler.decode(tile);
-      if (lane == 0) {
-        Mainloop::load(params.mainloop, smem, pipeline_k, pipeline_v, write_k, write_v, c.m_block,
-                       c.head, c.batch, KeyTileIterator(mask_row(masks.skip_in, c), num_key_tiles),
-                       tile_iter);
+      // Under this tile's loads (load() has taken its coordinates and key tiles): the
+      // previous tile's mask row, then the next tile's place in the order and first mask
+      // words (two dependent global reads after the draw's atomic), which between two
+      // tiles' loads would delay the next tile's first K.
+      auto between_loads = [&] {
+        if (tile_iter > 0) write_mask_row(previous_row, tile_iter - 1);
+        previous_row = row_of(c);
+        tile = scheduler.drawn_index(drawn);
+        if (scheduler.valid(tile)) {
+          c = scheduler.decode(tile);
+          key_tiles = key_tiles_of(c);
+        }
+      };
+      Mainloop::load(params.mainloop, smem, pipeline_k, pipeline_v, write_k, write_v, c.m_block,
+                     c.head, c.batch, key_tiles, tile_iter, lane == 0, between_loads);
+      scheduler.publish(tile, tile_iter);
+      if (!scheduler.valid(tile)) {  // c is still this tile: the hook moves it only to a valid one
+        write_mask_row(row_of(c), tile_iter);
+        break;
       }
-      __syncwarp();
-      tile = scheduler.publish(drawn, tile_iter);
-      if (tile_iter > 0) write_mask_row(previous, tile_iter - 1);
-      previous = c;
     }
-    if (tile_iter > 0) write_mask_row(previous, tile_iter - 1);
   } else {
     cutlass::arch::warpgroup_reg_alloc<Traits::kConsumerRegisters>();
     int const wg = warp_group - 1;

@@ -63,24 +63,25 @@ class DynamicTileScheduler {
     return {m_block, bh % params_.heads, bh / params_.heads};
   }
 
-  // Producer warp, every lane: lane 0 draws; the value is only read after publish().
+  // Producer warp, every lane: lane 0 draws; the value is read through drawn_index().
   CUTE_DEVICE int draw_next() const {
     int next = 0;
     if ((threadIdx.x & 31) == 0) next = atomicAdd(params_.counter, 1) + int(gridDim.x);
     return next;
   }
 
+  // Producer warp, every lane (converged): the drawn index, to every lane.
+  CUTE_DEVICE static int drawn_index(int drawn) { return __shfl_sync(0xffffffff, drawn, 0); }
+
   // Producer warp, every lane, k-th hand-off: waits until the consumers have read what
-  // the slot held two hand-offs ago, stores the drawn index, and returns it to every lane.
-  CUTE_DEVICE int publish(int drawn, int k) const {
-    int const next = __shfl_sync(0xffffffff, drawn, 0);
+  // the slot held two hand-offs ago and stores `next` (from drawn_index) there.
+  CUTE_DEVICE void publish(int next, int k) const {
     int const s = k & 1;
     handoff_.empty[s].wait(((k >> 1) & 1) ^ 1);  // a fresh slot counts as read
     if ((threadIdx.x & 31) == 0) {
       handoff_.slot[s] = next;
       handoff_.full[s].arrive();  // a release: the store is visible to whoever waits
     }
-    return next;
   }
 
   // Consumers, every lane, k-th hand-off: the next index.
