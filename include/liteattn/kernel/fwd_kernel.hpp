@@ -151,23 +151,21 @@ __global__ void __launch_bounds__(Traits::kNumThreads, 1)
     int tile_iter = 0;
     for (;; ++tile_iter) {
       int const drawn = scheduler.draw_next();
-      // Under this tile's loads (load() has taken its coordinates and key tiles): the
-      // previous tile's mask row, then the next tile's place in the order and first mask
-      // words (two dependent global reads after the draw's atomic), which between two
-      // tiles' loads would delay the next tile's first K.
+      // Under this tile's loads: the previous tile's mask row, which between two tiles'
+      // loads would delay the next tile's first K.
       auto between_loads = [&] {
         if (tile_iter > 0) write_mask_row(previous_row, tile_iter - 1);
-        previous_row = row_of(c);
-        tile = scheduler.drawn_index(drawn);
-        if (scheduler.valid(tile)) {
-          c = scheduler.decode(tile);
-          key_tiles = key_tiles_of(c);
-        }
       };
       Mainloop::load(params.mainloop, smem, pipeline_k, pipeline_v, write_k, write_v, c.m_block,
                      c.head, c.batch, key_tiles, tile_iter, lane == 0, between_loads);
+      previous_row = row_of(c);
+      tile = scheduler.drawn_index(drawn);
+      if (scheduler.valid(tile)) {
+        c = scheduler.decode(tile);
+        key_tiles = key_tiles_of(c);
+      }
       scheduler.publish(tile, tile_iter);
-      if (!scheduler.valid(tile)) {  // c is still this tile: the hook moves it only to a valid one
+      if (!scheduler.valid(tile)) {  // c is still this tile: it moves only to a valid one
         write_mask_row(row_of(c), tile_iter);
         break;
       }
