@@ -114,8 +114,8 @@ __global__ void __launch_bounds__(Traits::kNumThreads, 1)
   auto const& masks = params.masks;
   int const num_m_blocks = params.scheduler.num_m_blocks;
   int const num_key_tiles = params.mainloop.num_key_tiles;
-  // A tile's row in the [B, Hq, Tm] grid of mask rows (int: a mask that large would not
-  // fit in memory as int32 words anyway).
+  // A tile's row in the [B, Hq, Tm] grid of mask rows. An int: 2^31 rows would mean a Q
+  // of 2^31 tiles of 64+ rows, far past any GPU's memory.
   auto row_of = [&](TileCoord c) {
     return (c.batch * params.scheduler.heads + c.head) * num_m_blocks + c.m_block;
   };
