@@ -15,11 +15,11 @@
 // needs a plain store, and every writer stores the same value 1.
 //
 // Vote rows alternate with the tile parity (a CTA's tile_iter). Row b is cleared by the
-// producer while it issues the loads of tile t+1 (after their first K, V pair), so
-// before any load of tile t+2,
-// the next tile to vote into row b; the consumers reach those votes only through
-// mbarriers the producer arrives on after the clear, which orders it. The same chain keeps
-// a row's mbarrier from running a phase ahead of the producer's wait: every consumer warp
+// producer while it issues the loads of tile t+1 (after their first K, V pair, or K), so
+// before any load of tile t+2, the next tile to vote into row b; the consumers reach
+// those votes only through mbarriers the producer arrives on after the clear, which
+// orders it. The same chain keeps a row's mbarrier from running a phase ahead of the
+// producer's wait: every consumer warp
 // waits for its tile's Q (q_full of the tile's parity) before votes_cast(), also on a row
 // with no key tile, and the producer loads tile t+2's Q only after it has waited for tile
 // t's votes. A fast path that skipped the Q wait for empty rows would break this.

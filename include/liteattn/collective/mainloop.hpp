@@ -97,10 +97,10 @@ struct FwdMainloop {
 
   // Producer: every load of one (batch, head, query tile). The whole warp walks the key
   // tiles and waits for the stages; `leader` (one lane) issues the loads. `between_loads`
-  // runs once, warp-wide, after the first K, V pair is issued (or at the end of a row with
-  // fewer than two key tiles): work that would otherwise sit between this tile's last
-  // load and the next tile's first, where the consumers may be waiting for it, here runs
-  // while the warp would wait for a free stage anyway.
+  // runs once, warp-wide, after the first K, V pair is issued (in a row with one key tile,
+  // between its K and its V; in one with none, at once): work that would otherwise sit
+  // between this tile's last load and the next tile's first, where the consumers may be
+  // waiting for it, here runs while the warp would wait for a free stage anyway.
   template <class BetweenLoads>
   CUTE_DEVICE static void load(Params const& params, SharedStorage& smem, PipelineKV& pipeline_k,
                                PipelineKV& pipeline_v, PipelineState& write_k,
