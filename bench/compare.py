@@ -161,7 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds of bf16 GEMMs before every timed block, so that every "
                         "block starts from the same load (default 0.3; 0: none)")
     p.add_argument("--blocks", type=int, default=2,
-                   help="timed blocks per backend, taking turns with the others (default 2)")
+                   help="timed blocks per backend, taking turns with the others (default 2;"
+                        " 2 x the number of backends puts every backend at every place)")
     p.add_argument("--max-seconds", type=float, default=None,
                    help="bound on timed seconds per configuration (default 20; at least 5 calls)")
     p.add_argument("--seed", type=int, default=0)
@@ -282,6 +283,16 @@ def gemm_conditioner(device: torch.device, seconds: float) -> Optional[Callable[
     return condition
 
 
+def block_order(runners: list, block: int) -> list:
+    """The order of the runners in timed block `block`: rotated by block // 2, reversed
+    on odd blocks (blocks 0 and 1: as given, then reversed)."""
+    if not runners:
+        return []
+    shift = (block // 2) % len(runners)
+    order = runners[shift:] + runners[:shift]
+    return order if block % 2 == 0 else order[::-1]
+
+
 def time_together(runners: list["Runner"], n_sets: int, opts, device: torch.device,
                   condition: Optional[Callable[[], None]] = None) -> dict[str, Measured]:
     """Median per runner, timed in blocks that take turns: r0, r1, ..., r0, r1, ...
@@ -324,8 +335,10 @@ def time_together(runners: list["Runner"], n_sets: int, opts, device: torch.devi
     made = {r.name: opts.warmup + 1 for r in live}
     for block in range(blocks):
         # Odd blocks take the runners in reverse order, so that on average every runner
-        # sits at the same place after the others (see the docstring).
-        for runner in (list(live) if block % 2 == 0 else list(reversed(live))):
+        # sits at the same place after the others (see the docstring); each further pair
+        # of blocks starts one runner later, so with 2 x (runners) blocks every runner
+        # takes every place, forwards and backwards.
+        for runner in block_order(live, block):
             n, settle = plan[runner.name]
             n_block = n // blocks + (1 if block < n % blocks else 0)  # the blocks sum to n
             first = made[runner.name]

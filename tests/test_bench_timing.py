@@ -59,6 +59,18 @@ def test_every_backend_is_timed_in_blocks_that_take_turns(compare):
     assert timed == ["a"] * 3 + ["b"] * 3 + ["c"] * 3 + ["c"] * 3 + ["b"] * 3 + ["a"] * 3
 
 
+def test_further_block_pairs_start_one_runner_later(compare):
+    log = []
+    runners = [recording_runner(compare, n, log) for n in ("a", "b", "c")]
+    compare.time_together(runners, 2, options(repeats=6, blocks=6), torch.device("cpu"))
+    timed = log[6:]  # after the warm-up and probe calls; one timed call a block
+    orders = ["".join(timed[i:i + 3]) for i in range(0, 18, 3)]
+    assert orders == ["abc", "cba", "bca", "acb", "cab", "bac"]
+    # Every runner at every place, forwards and backwards.
+    for place in range(3):
+        assert sorted(order[place] for order in orders) == ["a", "a", "b", "b", "c", "c"]
+
+
 def test_every_block_starts_with_the_same_conditioning_load(compare):
     log = []
     runners = [recording_runner(compare, n, log) for n in ("a", "b")]

@@ -4,6 +4,8 @@
 # then run with carry [".variants", ".whl/nvidia_cutlass-4.2.0.0-py3-none-any.whl"]:
 #   bash bench/results/next/next_round.sh measure   # ~7-8 min: build, compare.py (all
 #       sections), C++ bench without and with decisions at every keep, nvidia-smi
+#   bash bench/results/next/next_round.sh positions # ~3 min: compare.py's Wan 480p keep
+#       0.1 rows with --blocks 10 (every runner at every place in the rotation)
 # The two C++ runs answer whether decisions really cost 2-7% at CogVideoX keep 0.5-0.75
 # and whether Wan 480p keep 0.1 without decisions is really slower than with (compare.py
 # rounds 33-34 read both; RESULTS.md, eighth session).
@@ -29,4 +31,12 @@ if [ "${1:-}" = measure ]; then
   grep -v "none\*" $OUT/cbench.log
   kill $SMI
   cd $OUT && gzip smi.csv && tar czf /tmp/all.tgz . && rm -rf ./* && mv /tmp/all.tgz . && ls
+elif [ "${1:-}" = positions ]; then
+  python3 -m zipfile -e .whl/nvidia_cutlass-*.whl /tmp/cutlass_whl >/dev/null
+  bash bench/gpu_trees.sh build .variants/main | tail -1
+  (cd .variants/main && PYTHONPATH=python timeout 400 python3 bench/compare.py --sections sparse \
+    --keep 0.1 --blocks 10 --repeats 40 --max-seconds 3 --settle-seconds 0.3 \
+    --condition-seconds 0.3 --sparse-shapes 1x40x32760x128 --json $OUT/positions.json \
+    > $OUT/positions.log 2>&1)
+  grep -E "^ +(random|skewed)" $OUT/positions.log
 fi
