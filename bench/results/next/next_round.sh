@@ -6,6 +6,11 @@
 #       sections), C++ bench without and with decisions at every keep, nvidia-smi
 #   bash bench/results/next/next_round.sh positions # ~3 min: compare.py's Wan 480p keep
 #       0.1 rows with --blocks 10 (every runner at every place in the rotation)
+#   bash bench/results/next/next_round.sh check     # ~3 min, prepare next/producer-loop-simple
+#       too: its GPU tests and sanitizers, then the C++ bench against main. It is main's
+#       producer loop written as simply as the merged (late) lookups allow, without main's
+#       4-byte spill at D=128; the same behaviour, so merge it once it passes and does not
+#       measure slower, then run `measure` on the merged main.
 # The two C++ runs answer whether decisions really cost 2-7% at CogVideoX keep 0.5-0.75
 # and whether Wan 480p keep 0.1 without decisions is really slower than with (compare.py
 # rounds 33-34 read both; RESULTS.md, eighth session).
@@ -31,6 +36,16 @@ if [ "${1:-}" = measure ]; then
   grep -v "none\*" $OUT/cbench.log
   kill $SMI
   cd $OUT && gzip smi.csv && tar czf /tmp/all.tgz . && rm -rf ./* && mv /tmp/all.tgz . && ls
+elif [ "${1:-}" = check ]; then
+  python3 -m zipfile -e .whl/nvidia_cutlass-*.whl /tmp/cutlass_whl >/dev/null
+  bash bench/gpu_trees.sh build .variants/main .variants/next-producer-loop-simple
+  grep -H "spill stores" $OUT/*/ptxas.txt | sort | uniq -c
+  bash bench/gpu_trees.sh stages "test sanitize" .variants/next-producer-loop-simple 2>&1 |
+    grep -E "=====|passed|failed|FAILED|SUMMARY|rror|Timeout|timed out" | head -14
+  export CBENCH_ARGS="--shapes 1x40x32760x128,1x48x17776x64 --keep 1,0.25,0.1 --mask random,skewed --iters 40 --adjacent-dense --decisions"
+  bash bench/gpu_trees.sh cbench .variants/main .variants/next-producer-loop-simple >/dev/null
+  grep -v "none\*" $OUT/cbench.log
+  cd $OUT && tar czf /tmp/all.tgz . && rm -rf ./* && mv /tmp/all.tgz . && ls
 elif [ "${1:-}" = positions ]; then
   python3 -m zipfile -e .whl/nvidia_cutlass-*.whl /tmp/cutlass_whl >/dev/null
   bash bench/gpu_trees.sh build .variants/main | tail -1
