@@ -1,6 +1,6 @@
 # The next session's first device call (prepared in the eighth session, 2026-11-30): the
 # final kernel (main) has not been through compare.py yet. Prepare here first:
-#   bash bench/gpu_trees.sh prepare main
+#   bash bench/gpu_trees.sh prepare main next/producer-loop-simple
 # then run with carry [".variants", ".whl/nvidia_cutlass-4.2.0.0-py3-none-any.whl"]:
 #   bash bench/results/next/next_round.sh measure   # ~7-8 min: build, compare.py (all
 #       sections), C++ bench without and with decisions at every keep, nvidia-smi
