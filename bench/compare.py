@@ -214,6 +214,9 @@ class Timing:
     min_ms: float
     max_ms: float
     times_ms: list[float]
+    # Each timed block's median, in block order: how far apart they lie shows how much the
+    # board's state moved a runner between its places in the rotation (time_together).
+    block_medians_ms: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -331,6 +334,7 @@ def time_together(runners: list["Runner"], n_sets: int, opts, device: torch.devi
         condition = gemm_conditioner(device, getattr(opts, "condition_seconds", 0.0))
     blocks = opts.blocks
     times: dict[str, list[float]] = {r.name: [] for r in live}
+    block_medians: dict[str, list[float]] = {r.name: [] for r in live}
     # Calls made so far per runner: the input set index keeps rotating across blocks.
     made = {r.name: opts.warmup + 1 for r in live}
     for block in range(blocks):
@@ -352,13 +356,17 @@ def time_together(runners: list["Runner"], n_sets: int, opts, device: torch.devi
                     pending = [_elapsed_ms(device, lambda r=runner, i=i: r.call(i % n_sets))
                                for i in range(first + settle, first + settle + n_block)]
                     synchronize(device)
-                times[runner.name] += [p() for p in pending]
+                block_times = [p() for p in pending]
+                times[runner.name] += block_times
+                if block_times:
+                    block_medians[runner.name].append(statistics.median(block_times))
             except Exception as error:
                 results[runner.name] = Measured(error=describe(error))
                 live.remove(runner)
     for runner in live:
         t = times[runner.name]
-        results[runner.name] = Measured(timing=Timing(statistics.median(t), min(t), max(t), t))
+        results[runner.name] = Measured(timing=Timing(statistics.median(t), min(t), max(t), t,
+                                                      block_medians[runner.name]))
     return results
 
 
@@ -793,7 +801,7 @@ class ShapeRun:
             return {"error": m.error}
         return {"median_ms": m.timing.median_ms, "min_ms": m.timing.min_ms,
                 "max_ms": m.timing.max_ms, "n": len(m.timing.times_ms),
-                "times_ms": m.timing.times_ms}
+                "block_medians_ms": m.timing.block_medians_ms, "times_ms": m.timing.times_ms}
 
     # -- overhead -------------------------------------------------------------------
 

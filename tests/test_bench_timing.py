@@ -53,6 +53,8 @@ def test_every_backend_is_timed_in_blocks_that_take_turns(compare):
         assert results[name].error is None
         assert len(timing.times_ms) == 6  # repeats, split over the two blocks
         assert timing.min_ms <= timing.median_ms <= timing.max_ms
+        assert len(timing.block_medians_ms) == 2  # one median per timed block
+        assert all(timing.min_ms <= m <= timing.max_ms for m in timing.block_medians_ms)
     # Warm-up and probe per runner first (2 calls each), then block 0 in order, block 1
     # reversed, 3 timed calls per runner and block.
     timed = log[6:]
