@@ -153,16 +153,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="comma-separated subset of dense,overhead,sparse")
     p.add_argument("--threshold", type=float, default=-10.0,
                    help="decision threshold passed to liteattn (log2 units, default -10)")
-    p.add_argument("--repeats", type=int, default=None, help="timed calls per configuration (default 30)")
+    p.add_argument("--repeats", type=int, default=None, help="timed calls per configuration (default 40)")
     p.add_argument("--warmup", type=int, default=None, help="untimed calls first (default 5)")
-    p.add_argument("--settle-seconds", type=float, default=0.5,
-                   help="untimed back-to-back run before each timed block (default 0.5)")
-    p.add_argument("--condition-seconds", type=float, default=0.3,
+    p.add_argument("--settle-seconds", type=float, default=0.15,
+                   help="untimed back-to-back run before each timed block (default 0.15)")
+    p.add_argument("--condition-seconds", type=float, default=0.1,
                    help="seconds of bf16 GEMMs before every timed block, so that every "
-                        "block starts from the same load (default 0.3; 0: none)")
-    p.add_argument("--blocks", type=int, default=2,
-                   help="timed blocks per backend, taking turns with the others (default 2;"
-                        " 2 x the number of backends puts every backend at every place)")
+                        "block starts from the same load (default 0.1; 0: none)")
+    p.add_argument("--blocks", type=int, default=None,
+                   help="timed blocks per backend, taking turns with the others (default 10,"
+                        " --quick 4; 2 x the number of backends puts every backend at every"
+                        " place)")
     p.add_argument("--max-seconds", type=float, default=None,
                    help="bound on timed seconds per configuration (default 20; at least 5 calls)")
     p.add_argument("--seed", type=int, default=0)
@@ -192,7 +193,9 @@ def resolve_options(args: argparse.Namespace) -> argparse.Namespace:
     if args.mask is None:
         args.mask = ["random"] if quick else list(DEFAULT_MASKS)
     if args.repeats is None:
-        args.repeats = 10 if quick else 30
+        args.repeats = 12 if quick else 40
+    if args.blocks is None:
+        args.blocks = 4 if quick else 10
     if args.warmup is None:
         args.warmup = 2 if quick else 5
     if args.max_seconds is None:
@@ -314,8 +317,14 @@ def time_together(runners: list["Runner"], n_sets: int, opts, device: torch.devi
     two others, and in rounds 30-32 (seventh session) the Wan 480p keep-0.1 row timed
     with decisions read 1-3.5% faster than the same row without, which does less work:
     so every block also starts with the same heavy load, `condition` (by default
-    --condition-seconds of bf16 GEMMs, gemm_conditioner), before its settling run. A runner
-    that raises is reported and left out of the rotation."""
+    --condition-seconds of bf16 GEMMs, gemm_conditioner), before its settling run. Even
+    so, with 2 blocks (rounds 33-34) one runner's two block medians differed by up to 10%
+    (Wan 480p keep 0.1 without decisions: 4.17 ms in block 0, where it ran first, 3.73 ms
+    in block 1), so a row's median hung on two samples of the board's state: hence 10
+    blocks by default (every runner at every place in a row of 5), with shorter
+    conditioning and settling to pay for them, and each timing keeps its block medians
+    (Timing.block_medians_ms) so that the spread shows. A runner that raises is reported
+    and left out of the rotation."""
     results: dict[str, Measured] = {}
     live, plan = [], {}  # plan: runner name -> (timed calls, settling calls per block)
     for runner in runners:
