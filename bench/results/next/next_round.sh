@@ -1,57 +1,40 @@
-# The next session's first device call (prepared in the eighth session, 2026-11-30): the
-# final kernel (main) has not been through compare.py yet. Prepare here first:
-#   bash bench/gpu_trees.sh prepare main next/producer-loop-simple
+# The next session's first device call (prepared in the ninth session, 2026-12-07).
+# main's kernel has not changed since round 34 (H200); round 35 (H100) ran compare.py only.
+# Prepare here first (branches do not survive between sessions; patches on main do):
+#   bash bench/gpu_trees.sh prepare main
+#   rm -rf .variants/exp-trace && mkdir -p .variants/exp-trace &&
+#     git archive main | tar x -C .variants/exp-trace &&
+#     patch -p1 -d .variants/exp-trace < bench/results/next/trace.patch
 # then run with carry [".variants", ".whl/nvidia_cutlass-4.2.0.0-py3-none-any.whl"]:
-#   bash bench/results/next/next_round.sh measure   # ~7-8 min: build, compare.py (all
-#       sections), C++ bench without and with decisions at every keep, nvidia-smi
-#   bash bench/results/next/next_round.sh positions # ~3 min: compare.py's Wan 480p keep
-#       0.1 rows with --blocks 10 (every runner at every place in the rotation)
-#   bash bench/results/next/next_round.sh check     # ~3 min, prepare next/producer-loop-simple
-#       too: its GPU tests and sanitizers, then the C++ bench against main. It is main's
-#       producer loop written as simply as the merged (late) lookups allow, without main's
-#       4-byte spill at D=128; the same behaviour, so merge it once it passes and does not
-#       measure slower, then run `measure` on the merged main.
-# The two C++ runs answer whether decisions really cost 2-7% at CogVideoX keep 0.5-0.75
-# and whether Wan 480p keep 0.1 without decisions is really slower than with (compare.py
-# rounds 33-34 read both; RESULTS.md, eighth session).
+#   bash bench/results/next/next_round.sh trace  # ~4 min: main's GPU tests + sanitizers on
+#       this card, and a per-tile trace (trace.patch, trace_analysis.py) of CogVideoX
+#       keep 0.25 random / skewed and keep 1, Wan 480p keep 0.1: where the ~2 key tiles
+#       of fixed cost a query tile go at D = 64, which on the H100 keep CogVideoX under
+#       eff 0.95 at keep 0.25 and at 1.49-1.50x Flex (RESULTS.md, ninth session).
 set -u
 export OUT
-if [ "${1:-}" = measure ]; then
+if [ "${1:-}" = trace ]; then
   python3 -m zipfile -e .whl/nvidia_cutlass-*.whl /tmp/cutlass_whl >/dev/null
+  mkdir -p $OUT/trace
+  tree=.variants/exp-trace
+  ( cd $tree && cmake -S . -B build/tr -G Ninja -DCMAKE_BUILD_TYPE=Release \
+      -DCUTLASS_DIR=/tmp/cutlass_whl/cutlass_library/source -DCMAKE_CUDA_FLAGS=-DLITEATTN_TRACE \
+      -DPython3_EXECUTABLE=$(command -v python3) -Dpybind11_DIR=$(python3 -m pybind11 --cmakedir) \
+      > $OUT/trace/cmake.log 2>&1 &&
+    cmake --build build/tr -j 8 --target liteattn_bench > $OUT/trace/build.log 2>&1 ) &
+  TRACE_BUILD=$!
   bash bench/gpu_trees.sh build .variants/main | tail -1
-  grep -h "spill stores" $OUT/main/ptxas.txt 2>/dev/null | sort | uniq -c
-  nvidia-smi --query-gpu=timestamp,clocks.sm,power.draw,clocks_throttle_reasons.active --format=csv -lms 250 > $OUT/smi.csv &
-  SMI=$!
-  (cd .variants/main && PYTHONPATH=python timeout 330 python3 bench/compare.py \
-    --repeats 40 --max-seconds 3 --settle-seconds 0.3 --condition-seconds 0.3 \
-    --shapes 1x40x32760x128,1x48x17776x64 --sparse-shapes 1x40x32760x128,1x48x17776x64 \
-    --json $OUT/compare.json > $OUT/compare.log 2>&1)
-  grep -E "^\s+(random|skewed)|liteattn |cudnn|flex |none|skip_|both" $OUT/compare.log | head -70
-  source bench/bench_once.sh
-  for dec in "" "--decisions" ""; do  # without, with, without again (drift)
-    bench_once "$OUT/cbench.log" "main ${dec:-no decisions}" .variants/main/build/dev/bench/liteattn_bench \
-      --shapes 1x40x32760x128,1x48x17776x64 --keep 1,0.75,0.5,0.25,0.1 --mask random,skewed \
-      --iters 40 --adjacent-dense $dec >/dev/null
-  done
-  grep -v "none\*" $OUT/cbench.log
-  kill $SMI
-  cd $OUT && gzip smi.csv && tar czf /tmp/all.tgz . && rm -rf ./* && mv /tmp/all.tgz . && ls
-elif [ "${1:-}" = check ]; then
-  python3 -m zipfile -e .whl/nvidia_cutlass-*.whl /tmp/cutlass_whl >/dev/null
-  bash bench/gpu_trees.sh build .variants/main .variants/next-producer-loop-simple
-  grep -H "spill stores" $OUT/*/ptxas.txt | sort | uniq -c
-  bash bench/gpu_trees.sh stages "test sanitize" .variants/next-producer-loop-simple 2>&1 |
-    grep -E "=====|passed|failed|FAILED|SUMMARY|rror|Timeout|timed out" | head -14
-  export CBENCH_ARGS="--shapes 1x40x32760x128,1x48x17776x64 --keep 1,0.25,0.1 --mask random,skewed --iters 40 --adjacent-dense --decisions"
-  bash bench/gpu_trees.sh cbench .variants/main .variants/next-producer-loop-simple >/dev/null
-  grep -v "none\*" $OUT/cbench.log
+  wait $TRACE_BUILD || { tail -20 $OUT/trace/build.log; }
+  bash bench/gpu_trees.sh stages "test sanitize" .variants/main 2>&1 |
+    grep -E "=====|passed|failed|FAILED|SUMMARY|rror|Timeout|timed out" | head -20
+  B=$tree/build/tr/bench/liteattn_bench
+  run() { name=$1; shift; LITEATTN_TRACE_FILE=$OUT/trace/$name.bin timeout 120 $B "$@" \
+            --iters 3 --warmup 3 --settle-ms 300 > $OUT/trace/$name.txt 2>&1; tail -1 $OUT/trace/$name.txt; }
+  run c_r25 --shapes 1x48x17776x64 --keep 0.25 --mask random
+  run c_s25 --shapes 1x48x17776x64 --keep 0.25 --mask skewed
+  run c_r100 --shapes 1x48x17776x64 --keep 1 --mask random
+  run w_r10 --shapes 1x40x32760x128 --keep 0.1 --mask random
+  python3 bench/results/next/trace_analysis.py $OUT/trace/*.bin | tee $OUT/trace/summary.txt
+  gzip $OUT/trace/*.bin
   cd $OUT && tar czf /tmp/all.tgz . && rm -rf ./* && mv /tmp/all.tgz . && ls
-elif [ "${1:-}" = positions ]; then
-  python3 -m zipfile -e .whl/nvidia_cutlass-*.whl /tmp/cutlass_whl >/dev/null
-  bash bench/gpu_trees.sh build .variants/main | tail -1
-  (cd .variants/main && PYTHONPATH=python timeout 400 python3 bench/compare.py --sections sparse \
-    --keep 0.1 --blocks 10 --repeats 40 --max-seconds 3 --settle-seconds 0.3 \
-    --condition-seconds 0.3 --sparse-shapes 1x40x32760x128 --json $OUT/positions.json \
-    > $OUT/positions.log 2>&1)
-  grep -E "^ +(random|skewed)" $OUT/positions.log
 fi
