@@ -14,19 +14,20 @@
 set -u
 export OUT
 if [ "${1:-}" = trace ]; then
-  python3 -m zipfile -e .whl/nvidia_cutlass-*.whl /tmp/cutlass_whl >/dev/null
   mkdir -p $OUT/trace
   tree=.variants/exp-trace
+  # main first: gpu_trees.sh unpacks the wheel, which must not happen under another build
+  # (round 32). The traced build then runs on the CPUs while the tests use the GPU.
+  bash bench/gpu_trees.sh build .variants/main | tail -1
   ( cd $tree && cmake -S . -B build/tr -G Ninja -DCMAKE_BUILD_TYPE=Release \
       -DCUTLASS_DIR=/tmp/cutlass_whl/cutlass_library/source -DCMAKE_CUDA_FLAGS=-DLITEATTN_TRACE \
       -DPython3_EXECUTABLE=$(command -v python3) -Dpybind11_DIR=$(python3 -m pybind11 --cmakedir) \
       > $OUT/trace/cmake.log 2>&1 &&
     cmake --build build/tr -j 8 --target liteattn_bench > $OUT/trace/build.log 2>&1 ) &
   TRACE_BUILD=$!
-  bash bench/gpu_trees.sh build .variants/main | tail -1
-  wait $TRACE_BUILD || { tail -20 $OUT/trace/build.log; }
   bash bench/gpu_trees.sh stages "test sanitize" .variants/main 2>&1 |
     grep -E "=====|passed|failed|FAILED|SUMMARY|rror|Timeout|timed out" | head -20
+  wait $TRACE_BUILD || { tail -20 $OUT/trace/build.log; }
   B=$tree/build/tr/bench/liteattn_bench
   run() { name=$1; shift; LITEATTN_TRACE_FILE=$OUT/trace/$name.bin timeout 120 $B "$@" \
             --iters 3 --warmup 3 --settle-ms 300 > $OUT/trace/$name.txt 2>&1; tail -1 $OUT/trace/$name.txt; }
