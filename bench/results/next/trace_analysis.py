@@ -6,7 +6,8 @@
 # 3 turn to issue the first Q K^T, 8 previous tile's store issued (under that GEMM),
 # 9 first S ready, 10 first softmax done, 11 key-tile loop left, 12 last V ready and
 # turn, 13 last P V done, 4 mainloop returned, 5 finalize + finish done, 6 next tile
-# received, 7 globaltimer at tile start (ns), 14 key tiles computed. Producer role 0:
+# received, 7 globaltimer at tile start (ns), 14 key tiles computed, 15 (tile_iter 0's
+# slot only) globaltimer when the warpgroup leaves its tile loop. Producer role 0:
 # 0 tile start, 1 Q slot free, 2 first K issued, 6 mask-row hook done, 3 loads issued,
 # 4 next tile published, 5 key tiles loaded, 7 next tile index.
 import gzip
@@ -55,23 +56,32 @@ for path in sys.argv[1:]:
                 ks.append(e[t, 14])
                 totals.append(e[t, 6] - e[t, 0])
     ks, loop, totals = (np.array(x, float) for x in (ks, loop, totals))
-    slope, icpt = np.linalg.lstsq(np.vstack([ks - 1, np.ones_like(ks)]).T, loop, rcond=None)[0]
-    t_slope, t_icpt = np.linalg.lstsq(np.vstack([ks, np.ones_like(ks)]).T, totals, rcond=None)[0]
     whole = sum(sums.values())
     print(f"  per tile and warpgroup, mean cycles (share of the warpgroup's time); "
           f"mean key tiles {ks.mean():.1f}:")
     for name, v in sums.items():
         print(f"    {name:16s} {v / count:8.0f}  ({100 * v / whole:4.1f}%)")
-    print(f"  loop: {slope:.0f} cycles a key tile after the first, + {icpt:.0f}")
-    print(f"  whole tile: {t_slope:.0f} * key tiles + {t_icpt:.0f} cycles "
-          f"(fixed cost = {t_icpt / t_slope:.2f} key tiles)")
+    if np.ptp(ks) > 0:  # a fit needs rows of different lengths (not keep 1)
+        slope, icpt = np.linalg.lstsq(np.vstack([ks - 1, np.ones_like(ks)]).T, loop,
+                                      rcond=None)[0]
+        t_slope, t_icpt = np.linalg.lstsq(np.vstack([ks, np.ones_like(ks)]).T, totals,
+                                          rcond=None)[0]
+        print(f"  loop: {slope:.0f} cycles a key tile after the first, + {icpt:.0f}")
+        print(f"  whole tile: {t_slope:.0f} * key tiles + {t_icpt:.0f} cycles "
+              f"(fixed cost = {t_icpt / t_slope:.2f} key tiles)")
+    else:
+        per_key = loop.mean() / max(ks[0] - 1, 1)
+        print(f"  every row {ks[0]:.0f} key tiles: loop {per_key:.0f} cycles a key tile; "
+              f"outside the loop {(totals - loop).mean():.0f} cycles a tile "
+              f"({(totals - loop).mean() / per_key:.2f} key tiles)")
     gt = a[:, :, roles[0], 7]
     t0 = gt[gt > 0].min()
-    ends = np.array([gt[c, ntiles[c] - 1] - t0 for c in range(grid)], float)
-    print(f"  last tile start (ns after the first): max {ends.max():.0f} mean {ends.mean():.0f}"
-          f" -> spread {(1 - ends.mean() / ends.max()) * 100:.1f}% of the run")
+    ends = np.array([max(a[c, 0, r, 15] for r in roles) - t0 for c in range(grid)], float)
+    print(f"  CTA end (ns after the first tile start): max {ends.max():.0f} mean "
+          f"{ends.mean():.0f} -> tail {(1 - ends.mean() / ends.max()) * 100:.1f}% of the run")
     prod = a[:, :, 0, :]
     done = prod[:, :, 3] > 0
+    hooked = done & (prod[:, :, 2] > 0) & (np.arange(prod.shape[1]) > 0)[None, :]
     print(f"  producer per tile: Q slot wait {np.mean((prod[:, :, 1] - prod[:, :, 0])[done]):.0f}, "
-          f"mask hook {np.mean((prod[:, :, 6] - prod[:, :, 2])[done]):.0f}, "
+          f"mask hook {np.mean((prod[:, :, 6] - prod[:, :, 2])[hooked]):.0f}, "
           f"publish {np.mean((prod[:, :, 4] - prod[:, :, 3])[done]):.0f} cycles")
