@@ -11,8 +11,22 @@
 #       keep 0.25 random / skewed and keep 1, Wan 480p keep 0.1: where the ~2 key tiles
 #       of fixed cost a query tile go at D = 64, which on the H100 keep CogVideoX under
 #       eff 0.95 at keep 0.25 and at 1.49-1.50x Flex (RESULTS.md, ninth session).
+#   bash bench/results/next/next_round.sh loop   # ~3 min, after preparing .variants/loop-simple
+#       the same way from 0018-producer-loop-simple.patch: its GPU tests and sanitizers,
+#       then the C++ bench against main (main, loop-simple, main). Merge (git am the patch)
+#       if it passes and is not slower: it only rewrites the producer loop (no spills).
 set -u
 export OUT
+if [ "${1:-}" = loop ]; then
+  bash bench/gpu_trees.sh build .variants/main .variants/loop-simple
+  grep -H "spill stores" $OUT/*/ptxas.txt | sort | uniq -c
+  bash bench/gpu_trees.sh stages "test sanitize" .variants/loop-simple 2>&1 |
+    grep -E "=====|passed|failed|FAILED|SUMMARY|rror|Timeout|timed out" | head -14
+  export CBENCH_ARGS="--shapes 1x40x32760x128,1x48x17776x64 --keep 1,0.25,0.1 --mask random,skewed --iters 40 --adjacent-dense --decisions"
+  bash bench/gpu_trees.sh cbench .variants/main .variants/loop-simple >/dev/null
+  grep -v "none\*" $OUT/cbench.log
+  cd $OUT && tar czf /tmp/all.tgz . && rm -rf ./* && mv /tmp/all.tgz . && ls
+fi
 if [ "${1:-}" = trace ]; then
   mkdir -p $OUT/trace
   tree=.variants/exp-trace
