@@ -342,8 +342,8 @@ def time_together(runners: list["Runner"], n_sets: int, opts, device: torch.devi
     if condition is None:
         condition = gemm_conditioner(device, getattr(opts, "condition_seconds", 0.0))
     blocks = opts.blocks
-    times: dict[str, list[float]] = {r.name: [] for r in live}
-    block_medians: dict[str, list[float]] = {r.name: [] for r in live}
+    # Timed calls per runner, one list per block that timed any.
+    blocks_of: dict[str, list[list[float]]] = {r.name: [] for r in live}
     # Calls made so far per runner: the input set index keeps rotating across blocks.
     made = {r.name: opts.warmup + 1 for r in live}
     for block in range(blocks):
@@ -365,17 +365,16 @@ def time_together(runners: list["Runner"], n_sets: int, opts, device: torch.devi
                     pending = [_elapsed_ms(device, lambda r=runner, i=i: r.call(i % n_sets))
                                for i in range(first + settle, first + settle + n_block)]
                     synchronize(device)
-                block_times = [p() for p in pending]
-                times[runner.name] += block_times
-                if block_times:
-                    block_medians[runner.name].append(statistics.median(block_times))
+                if pending:
+                    blocks_of[runner.name].append([p() for p in pending])
             except Exception as error:
                 results[runner.name] = Measured(error=describe(error))
                 live.remove(runner)
     for runner in live:
-        t = times[runner.name]
+        t = [ms for block_times in blocks_of[runner.name] for ms in block_times]
+        medians = [statistics.median(block_times) for block_times in blocks_of[runner.name]]
         results[runner.name] = Measured(timing=Timing(statistics.median(t), min(t), max(t), t,
-                                                      block_medians[runner.name]))
+                                                      medians))
     return results
 
 

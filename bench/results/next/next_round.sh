@@ -17,6 +17,8 @@
 #       if it passes and is not slower: it only rewrites the producer loop (no spills).
 set -u
 export OUT
+# Everything under $OUT as one archive (at most 8 files come back).
+pack() { cd $OUT && tar czf /tmp/all.tgz . && rm -rf ./* && mv /tmp/all.tgz . && ls; }
 if [ "${1:-}" = loop ]; then
   bash bench/gpu_trees.sh build .variants/main .variants/loop-simple
   grep -H "spill stores" $OUT/*/ptxas.txt | sort | uniq -c
@@ -25,7 +27,7 @@ if [ "${1:-}" = loop ]; then
   export CBENCH_ARGS="--shapes 1x40x32760x128,1x48x17776x64 --keep 1,0.25,0.1 --mask random,skewed --iters 40 --adjacent-dense --decisions"
   bash bench/gpu_trees.sh cbench .variants/main .variants/loop-simple >/dev/null
   grep -v "none\*" $OUT/cbench.log
-  cd $OUT && tar czf /tmp/all.tgz . && rm -rf ./* && mv /tmp/all.tgz . && ls
+  pack
 fi
 if [ "${1:-}" = trace ]; then
   mkdir -p $OUT/trace
@@ -43,7 +45,7 @@ if [ "${1:-}" = trace ]; then
     grep -E "=====|passed|failed|FAILED|SUMMARY|rror|Timeout|timed out" | head -20
   if ! wait $TRACE_BUILD; then
     tail -20 $OUT/trace/cmake.log $OUT/trace/build.log 2>/dev/null
-    cd $OUT && tar czf /tmp/all.tgz . && rm -rf ./* && mv /tmp/all.tgz . && exit 1
+    pack; exit 1
   fi
   B=$tree/build/tr/bench/liteattn_bench
   # Every traced call syncs and writes its trace (the last one is kept), so no settling:
@@ -57,5 +59,5 @@ if [ "${1:-}" = trace ]; then
   run w_r10 --shapes 1x40x32760x128 --keep 0.1 --mask random
   python3 bench/results/next/trace_analysis.py $OUT/trace/*.bin | tee $OUT/trace/summary.txt
   gzip $OUT/trace/*.bin
-  cd $OUT && tar czf /tmp/all.tgz . && rm -rf ./* && mv /tmp/all.tgz . && ls
+  pack
 fi

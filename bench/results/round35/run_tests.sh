@@ -9,10 +9,11 @@ bash bench/gpu_trees.sh build .variants/main | tail -1
 bash bench/gpu_trees.sh stages "test sanitize" .variants/main 2>&1 |
   grep -E "=====|passed|failed|FAILED|SUMMARY|rror|Timeout|timed out" | head -20
 nvidia-smi --query-gpu=name,clocks.sm,power.draw,power.limit --format=csv
-[ "${1:-}" = nobench ] && { cd $OUT && tar czf /tmp/all.tgz . && rm -rf ./* && mv /tmp/all.tgz . && ls; exit 0; }
-source bench/bench_once.sh
-bench_once "$OUT/cbench.log" "main no decisions" .variants/main/build/dev/bench/liteattn_bench \
-  --shapes 1x48x17776x64,1x40x32760x128 --keep 1,0.5,0.25,0.1 --mask random,skewed \
-  --iters 40 --adjacent-dense >/dev/null
-grep -v "none\*" $OUT/cbench.log
+if [ "${1:-}" != nobench ]; then
+  source bench/bench_once.sh
+  bench_once "$OUT/cbench.log" "main no decisions" .variants/main/build/dev/bench/liteattn_bench \
+    --shapes 1x48x17776x64,1x40x32760x128 --keep 1,0.5,0.25,0.1 --mask random,skewed \
+    --iters 40 --adjacent-dense >/dev/null
+  grep -v "none\*" $OUT/cbench.log
+fi
 cd $OUT && tar czf /tmp/all.tgz . && rm -rf ./* && mv /tmp/all.tgz . && ls
