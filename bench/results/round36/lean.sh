@@ -13,7 +13,7 @@ echo "left after builds: $(left) s"
 timeout $(( $(left) - 60 )) bash bench/gpu_trees.sh stages test .variants/tb1 2>&1 |
   grep -E "=====|passed|failed|FAILED|rror|Timeout|timed out" | head -20
 echo "left after tests: $(left) s"
-export CBENCH_ARGS="--shapes 1x48x17776x64 --keep 1,0.25,0.1 --mask random,skewed --iters 40 --adjacent-dense ${CB_EXTRA:-}"
+export CBENCH_ARGS="--shapes 1x48x17776x64 --keep ${CB_KEEP:-1,0.25,0.1} --mask random,skewed --iters 40 --adjacent-dense ${CB_EXTRA:-}"
 timeout $(( $(left) - 10 )) bash bench/gpu_trees.sh cbench .variants/main .variants/tb1 >/dev/null
 grep -v "none\*" $OUT/cbench.log
 echo "left after cbench: $(left) s"
