@@ -1,0 +1,27 @@
+# Prepares the trees that bench/results/round37/run.sh builds and measures on the device
+# (tenth session's candidates for the D = 64 fixed and loop costs; none has run on a GPU):
+#   main     HEAD as is
+#   tb1      0019: a tile's first Q K^T takes no MMA turn (no lockstep tile starts)
+#   ex2-4    0021: every 4th softmax exponential on the FMA pipe at D = 64
+#   ex2-8    0021 with every 8th
+#   tb1-ex2  0019 + 0021
+# Run from the repo root here (not on the device); then carry .variants and the wheel.
+set -euo pipefail
+cd "$(git rev-parse --show-toplevel)"
+next=bench/results/next
+make_tree() {
+  local name=$1 d=.variants/$1
+  shift
+  rm -rf "$d" && mkdir -p "$d" && git archive HEAD | tar x -C "$d"
+  rm -rf "$d/bench/results"  # not needed to build or test; keeps the carry small
+  for p in "$@"; do patch -s -p1 -d "$d" < "$next/$p"; done
+  echo "prepared $d"
+}
+make_tree main
+make_tree tb1 0019-tb1-first-qk-no-turn.patch
+make_tree ex2-4 0021-ex2mix-exp2-on-fma-every-4th-at-d64.patch
+make_tree ex2-8 0021-ex2mix-exp2-on-fma-every-4th-at-d64.patch
+sed -i 's/#define LITEATTN_TUNE_EXP2_FMA_64 4/#define LITEATTN_TUNE_EXP2_FMA_64 8/' .variants/ex2-8/include/liteattn/traits.h
+grep -q "EXP2_FMA_64 8" .variants/ex2-8/include/liteattn/traits.h
+make_tree tb1-ex2 0019-tb1-first-qk-no-turn.patch 0021-ex2mix-exp2-on-fma-every-4th-at-d64.patch
+du -sh .variants
