@@ -5,9 +5,12 @@
 #   ex2-4    0021: every 4th softmax exponential on the FMA pipe at D = 64
 #   ex2-8    0021 with every 8th
 #   tb1-ex2  0019 + 0021
-# Run from the repo root here (not on the device); then carry .variants and the wheel.
+# Run from the repo root here (not on the device), on a committed HEAD (git archive takes
+# HEAD, not the working tree); then carry .variants and the wheel. Other trees in
+# .variants are removed: everything there travels.
 set -euo pipefail
 cd "$(git rev-parse --show-toplevel)"
+rm -rf .variants
 next=bench/results/next
 make_tree() {
   local name=$1 d=.variants/$1
