@@ -17,8 +17,7 @@
 #       if it passes and is not slower: it only rewrites the producer loop (no spills).
 set -u
 export OUT
-# Everything under $OUT as one archive (at most 8 files come back).
-pack() { cd $OUT && tar czf /tmp/all.tgz . && rm -rf ./* && mv /tmp/all.tgz . && ls; }
+source bench/device_call.sh  # pack: everything under $OUT as one archive
 if [ "${1:-}" = loop ]; then
   bash bench/gpu_trees.sh build .variants/main .variants/loop-simple
   grep -H "spill stores" $OUT/*/ptxas.txt | sort | uniq -c

@@ -17,19 +17,8 @@
 set -u
 export OUT
 deadline=$((SECONDS + ${BUDGET_S:-560}))
-left() { echo $((deadline - SECONDS)); }
-# Seconds a step may take: what is left minus `reserve`, or fail if under `minimum`.
-allow() { local t=$(( $(left) - $1 )); [ $t -ge ${2:-20} ] && echo $t; }
-cleanup() { pkill -9 -f pytest; pkill -9 -f compute-sanitizer; pkill -9 -f sanitize_shapes;
-            pkill -9 -f liteattn_bench; pkill -9 -f ninja; sleep 1; } 2>/dev/null
-pack() {
-  kill ${SMI:-} 2>/dev/null; cleanup
-  cd "$OUT" || return
-  tar czf /tmp/all.tgz --exclude=./all.tgz . ; [ -s /tmp/all.tgz ] && rm -rf ./* && mv /tmp/all.tgz .
-  ls -la
-}
+source bench/device_call.sh  # left, allow, cleanup, pack, first
 trap pack EXIT
-first() { sed -n "1,${1}p"; }  # unlike head, reads to the end: no SIGPIPE into the step
 candidates=(tb1 ex2-4 ex2-8 tb1-ex2)
 if t=$(allow 300 60); then
   timeout -k 5 $t bash bench/gpu_trees.sh build .variants/main "${candidates[@]/#/.variants/}"
