@@ -19,3 +19,58 @@ pack() {
   ls -la
 }
 first() { sed -n "1,${1}p"; }  # unlike head, reads to the end: no SIGPIPE into the step
+
+# The steps of a candidates round (round37, round39), each under the deadline.
+# Builds main and the named trees of .variants in parallel, then each tree's spill count.
+build_trees() {
+  local t
+  if t=$(allow 300 60); then
+    timeout -k 5 $t bash bench/gpu_trees.sh build .variants/main "${@/#/.variants/}"
+  fi
+  cleanup
+  for f in $OUT/*/round.tgz; do
+    echo "$f: $(tar xzOf $f ./ptxas.txt 2>/dev/null | grep -o '[0-9]* bytes spill stores' | sort | uniq -c | tr -s '\n' ' ')"
+  done
+  echo "left after builds: $(left) s"
+}
+# GPU tests of each named tree in turn (at most 100 s each), keeping `reserve` ($1)
+# seconds for the later steps; the trees that pass go into the array `passed`.
+test_each() {
+  local reserve=$1 t t_allow rc
+  shift
+  passed=()
+  for t in "$@"; do
+    t_allow=$(allow $reserve 40) || break
+    [ $t_allow -gt 100 ] && t_allow=100
+    timeout -k 5 $t_allow bash bench/gpu_trees.sh stages test .variants/$t > $OUT/test_$t.log 2>&1
+    rc=$?
+    cleanup
+    grep -E "=====|passed|failed|FAILED|rror|Timeout|timed out" $OUT/test_$t.log | first 8
+    echo "$t: test rc=$rc"
+    [ $rc -eq 0 ] && passed+=(.variants/$t)
+  done
+}
+# The sanitizers on tree $2 (at most 150 s) if its tests passed, keeping `reserve` ($1).
+sanitize_if_passed() {
+  local t
+  if [[ " ${passed[*]:-} " == *" .variants/$2 "* ]] && t=$(allow $1 40); then
+    [ $t -gt 150 ] && t=150
+    timeout -k 5 $t bash bench/gpu_trees.sh stages sanitize .variants/$2 2>&1 |
+      grep -E "=====|SUMMARY|rror|failed|Timeout" | first 12
+    cleanup
+  fi
+  echo "left after tests: $(left) s; passed: ${passed[*]:-none}"
+}
+# The C++ bench (CBENCH_ARGS) of the given trees, the first again at the end, with
+# nvidia-smi sampling alongside.
+cbench_trees() {
+  local t
+  nvidia-smi --query-gpu=timestamp,clocks.sm,power.draw,clocks_throttle_reasons.active --format=csv -lms 250 > $OUT/smi.csv &
+  SMI=$!
+  if t=$(allow 15 30); then
+    timeout -k 5 $t bash bench/gpu_trees.sh cbench "$@" >/dev/null
+    cleanup
+  fi
+  kill $SMI; gzip $OUT/smi.csv
+  grep -v "none\*" $OUT/cbench.log 2>/dev/null
+}

@@ -4,6 +4,11 @@
 #
 #   bash bench/gpu_trees.sh prepare REV...   # here: .variants/<name> = `git archive REV`
 #                                            # (name: REV with / replaced by -)
+#   bash bench/gpu_trees.sh patched NAME [PATCH...]
+#                                            # here: .variants/NAME = `git archive HEAD`
+#                                            # with bench/results/next/PATCH... applied
+#                                            # (branches do not survive between
+#                                            # sessions, patches on main do)
 #   bash bench/gpu_trees.sh build [TREE...]  # on the GPU machine, carrying .variants and
 #                                            # .whl: builds every tree (default: all of
 #                                            # .variants) in parallel
@@ -26,6 +31,15 @@ if [ "${1:-}" = prepare ]; then
     rm -rf "$dir" && mkdir -p "$dir" && git archive "$rev" | tar x -C "$dir" &&
       echo "prepared $dir from $(git rev-parse --short "$rev")"
   done
+  exit 0
+fi
+if [ "${1:-}" = patched ]; then
+  name=$2 dir=.variants/$2
+  shift 2
+  rm -rf "$dir" && mkdir -p "$dir" && git archive HEAD | tar x -C "$dir" || exit 1
+  rm -rf "$dir/bench/results"  # not needed to build or test; keeps the carry small
+  for p in "$@"; do patch -s -p1 -d "$dir" < "bench/results/next/$p" || exit 1; done
+  echo "prepared $dir from $(git rev-parse --short HEAD)${*:+ + $*}"
   exit 0
 fi
 

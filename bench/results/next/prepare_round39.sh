@@ -9,15 +9,7 @@
 set -euo pipefail
 cd "$(git rev-parse --show-toplevel)"
 rm -rf .variants
-next=bench/results/next
-make_tree() {
-  local name=$1 d=.variants/$1
-  shift
-  rm -rf "$d" && mkdir -p "$d" && git archive HEAD | tar x -C "$d"
-  rm -rf "$d/bench/results"  # not needed to build or test; keeps the carry small
-  for p in "$@"; do patch -s -p1 -d "$d" < "$next/$p"; done
-  echo "prepared $d"
-}
+make_tree() { bash bench/gpu_trees.sh patched "$@"; }
 make_tree main
 make_tree lazy 0022-lazy-output-rescaling.patch
 make_tree tb1-lazy 0019-tb1-first-qk-no-turn.patch 0022-lazy-output-rescaling.patch

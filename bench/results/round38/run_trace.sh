@@ -4,8 +4,7 @@
 # candidate of round 37 (tb1: no lockstep tile starts; ex2: exponentials on the FMA pipe)
 # measured faster. main's GPU tests and sanitizers already ran on this card in round 37,
 # so this call only builds the traced C++ bench and traces. Prepare here:
-#   rm -rf .variants && mkdir -p .variants/exp-trace && git archive HEAD |
-#     tar x -C .variants/exp-trace && patch -p1 -d .variants/exp-trace < bench/results/next/trace.patch
+#   rm -rf .variants && bash bench/gpu_trees.sh patched exp-trace trace.patch
 # then run(command="BUDGET_S=<s> bash bench/results/round38/run_trace.sh",
 #          carry=[".variants", ".whl/nvidia_cutlass-4.2.0.0-py3-none-any.whl"])
 set -u

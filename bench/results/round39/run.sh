@@ -19,42 +19,11 @@
 set -u
 export OUT
 deadline=$((SECONDS + ${BUDGET_S:-560}))
-source bench/device_call.sh  # left, allow, cleanup, pack, first
+source bench/device_call.sh  # the steps, and left, allow, cleanup, pack, first
 trap pack EXIT
-candidates=(lazy tb1-lazy)
-if t=$(allow 300 60); then
-  timeout -k 5 $t bash bench/gpu_trees.sh build .variants/main "${candidates[@]/#/.variants/}"
-fi
-cleanup
-for f in $OUT/*/round.tgz; do
-  echo "$f: $(tar xzOf $f ./ptxas.txt 2>/dev/null | grep -o '[0-9]* bytes spill stores' | sort | uniq -c | tr -s '\n' ' ')"
-done
-echo "left after builds: $(left) s"
-passed=()
-for t in "${candidates[@]}"; do
-  t_allow=$(allow 300 40) || break
-  [ $t_allow -gt 100 ] && t_allow=100
-  timeout -k 5 $t_allow bash bench/gpu_trees.sh stages test .variants/$t > $OUT/test_$t.log 2>&1
-  rc=$?
-  cleanup
-  grep -E "=====|passed|failed|FAILED|rror|Timeout|timed out" $OUT/test_$t.log | first 8
-  echo "$t: test rc=$rc"
-  [ $rc -eq 0 ] && passed+=(.variants/$t)
-done
-if [[ " ${passed[*]:-} " == *" .variants/tb1-lazy "* ]] && t=$(allow 260 40); then
-  [ $t -gt 150 ] && t=150
-  timeout -k 5 $t bash bench/gpu_trees.sh stages sanitize .variants/tb1-lazy 2>&1 |
-    grep -E "=====|SUMMARY|rror|failed|Timeout" | first 12
-  cleanup
-fi
-echo "left after tests: $(left) s; passed: ${passed[*]:-none}"
-nvidia-smi --query-gpu=timestamp,clocks.sm,power.draw,clocks_throttle_reasons.active --format=csv -lms 250 > $OUT/smi.csv &
-SMI=$!
+build_trees lazy tb1-lazy
+test_each 300 lazy tb1-lazy
+sanitize_if_passed 260 tb1-lazy
 export CBENCH_ARGS="--shapes 1x48x17776x64,1x40x32760x128 --keep 1,0.5,0.25,0.1 --mask random,skewed --iters 30 --adjacent-dense"
-if [ ${#passed[@]} -gt 0 ] && t=$(allow 15 30); then
-  timeout -k 5 $t bash bench/gpu_trees.sh cbench .variants/main "${passed[@]}" >/dev/null  # main again at the end
-  cleanup
-fi
-kill $SMI; gzip $OUT/smi.csv
-grep -v "none\*" $OUT/cbench.log 2>/dev/null
+[ ${#passed[@]} -gt 0 ] && cbench_trees .variants/main "${passed[@]}"  # main again at the end
 echo "left at the end: $(left) s"
