@@ -4,16 +4,16 @@
 # Why: rounds 33-34 timed 2 blocks of 20 calls per runner, and the two block medians of
 # one runner differ by up to 10% (Wan 480p keep 0.1 without decisions: 4.17 ms in block 0,
 # where it runs first, against 3.73 in block 1), so a row's median was decided by places.
-#   bash bench/results/round35/run_compare.sh SHAPE:TIMEOUT_S...
+#   [TREE=.variants/NAME] bash bench/results/round35/run_compare.sh SHAPE:TIMEOUT_S...
 set -u
 export OUT
 python3 -m zipfile -e .whl/nvidia_cutlass-*.whl /tmp/cutlass_whl >/dev/null
-bash bench/gpu_trees.sh build .variants/main | tail -1
+bash bench/gpu_trees.sh build ${TREE:-.variants/main} | tail -1
 nvidia-smi --query-gpu=timestamp,clocks.sm,power.draw,clocks_throttle_reasons.active --format=csv -lms 250 > $OUT/smi.csv &
 SMI=$!
 for job in "$@"; do
   shape=${job%%:*}; limit=${job##*:}
-  (cd .variants/main && PYTHONPATH=python PYTHONUNBUFFERED=1 timeout $limit python3 bench/compare.py \
+  (cd ${TREE:-.variants/main} && PYTHONPATH=python PYTHONUNBUFFERED=1 timeout $limit python3 bench/compare.py \
     --blocks 10 --repeats 40 --max-seconds 1.2 --settle-seconds 0.15 --condition-seconds 0.1 \
     --shapes $shape --sparse-shapes $shape --json $OUT/compare_$shape.json > $OUT/compare_$shape.log 2>&1)
   echo "== $shape rc=$?"
