@@ -24,7 +24,7 @@ first() { sed -n "1,${1}p"; }  # unlike head, reads to the end: no SIGPIPE into 
 # Builds main and the named trees of .variants in parallel, then each tree's spill count.
 build_trees() {
   local t
-  if t=$(allow 300 60); then
+  if t=$(allow ${BUILD_RESERVE:-300} 60); then
     timeout -k 5 $t bash bench/gpu_trees.sh build .variants/main "${@/#/.variants/}"
   fi
   cleanup
