@@ -1,0 +1,39 @@
+# Round 43 (prepared in the thirteenth session, 2026-12-07): candidate 0024 (on 0023), a
+# tile's last P V issued with the next tile's first Q K^T, so the next tile's first
+# softmax runs under it and a tile boundary costs about one loop step (round 38's trace
+# of main: ~3700 cycles = 1.5 key tiles of fixed cost a tile at D = 64, of which the
+# first softmax 1631 and the lone last P V 465, with ~1200 of Q wait that 0023 alone did
+# not turn into time). 0024 needs 0023 (the next tile's Q must be there when the current
+# tile's loop ends). Prepare here:
+#   bash bench/results/round43/prepare.sh
+# then
+#   run(command="BUDGET_S=<budget_left_s - 90, at most 560> bash bench/results/round43/run.sh",
+#       carry=[".variants", ".whl/nvidia_cutlass-4.2.0.0-py3-none-any.whl"])
+# Steps: builds main and xt; GPU tests of xt (a hang is killed by the step's timeout);
+# sanitizers on xt; the C++ bench on both shapes in both orders (main, xt, main, then xt,
+# main, xt: round 41 showed one order alone is not enough); compare.py on xt for
+# CogVideoX if 200 s are left. Merge rule: tests pass, sanitizers clean, faster than main
+# over both orders (geometric mean of the rows below 0.99, no row slower by more than 1%).
+set -u
+export OUT
+deadline=$((SECONDS + ${BUDGET_S:-560}))
+source bench/device_call.sh
+trap pack EXIT
+BUILD_RESERVE=300 build_trees xt
+test_each 240 xt
+sanitize_if_passed 200 xt
+export CBENCH_ARGS="--shapes 1x48x17776x64,1x40x32760x128 --keep 1,0.5,0.25,0.1 --mask random,skewed --iters 30 --adjacent-dense"
+if [ ${#passed[@]} -gt 0 ]; then
+  cbench_trees .variants/main .variants/xt
+  mv $OUT/cbench.log $OUT/cbench_main_first.log; mv $OUT/smi.csv.gz $OUT/smi_main_first.csv.gz
+  if [ $(left) -gt 120 ]; then
+    cbench_trees .variants/xt .variants/main
+    mv $OUT/cbench.log $OUT/cbench_xt_first.log; mv $OUT/smi.csv.gz $OUT/smi_xt_first.csv.gz
+  fi
+fi
+if [[ " ${passed[*]:-} " == *" .variants/xt "* ]] && t=$(allow 10 200); then
+  [ $t -gt 240 ] && t=240
+  mkdir -p $OUT/compare
+  OUT=$OUT/compare TREE=.variants/xt bash bench/results/round35/run_compare.sh 1x48x17776x64:$((t - 15))
+fi
+echo "left at the end: $(left) s"
