@@ -20,6 +20,19 @@ PHASES = [  # (name, from event, to event), consumer side, per tile
     ("store issue", 3, 8), ("first S wait", 8, 9), ("first softmax", 9, 10),
     ("loop", 10, 11), ("last V + turn", 11, 12), ("last P V", 12, 13),
     ("mma return", 13, 4), ("finalize+finish", 4, 5), ("receive", 5, 6)]
+# With --cross-tile (0024, trace-xt.patch): the first step issues the previous tile's
+# last P V with this tile's first Q K^T; 10 first softmax done, 13 the previous tile's
+# rows stored and their slot back (12, the previous P V done, lies between); the loop
+# runs 13 -> 11; 4 mainloop returned, 5 the empty-tile epilogue (if any) done.
+PHASES_CROSS_TILE = [
+    ("q wait", 0, 1), ("first K wait", 1, 2), ("turn wait", 2, 3),
+    ("first issue", 3, 8), ("first S wait", 8, 9), ("first softmax", 9, 10),
+    ("prev P V + store", 10, 13), ("loop", 13, 11), ("mma return", 11, 4),
+    ("after mma", 4, 5), ("receive", 5, 6)]
+LOOP_FROM = 10
+if "--cross-tile" in sys.argv:
+    sys.argv.remove("--cross-tile")
+    PHASES, LOOP_FROM = PHASES_CROSS_TILE, 13
 
 
 def load(path):
@@ -52,7 +65,7 @@ for path in sys.argv[1:]:
                     sums[name] += e[t, to] - e[t, f]
                 if t + 1 < n:
                     sums["between tiles"] += e[t + 1, 0] - e[t, 6]
-                loop.append(e[t, 11] - e[t, 10])
+                loop.append(e[t, 11] - e[t, LOOP_FROM])
                 ks.append(e[t, 14])
                 totals.append(e[t, 6] - e[t, 0])
     ks, loop, totals = (np.array(x, float) for x in (ks, loop, totals))

@@ -5,7 +5,12 @@
 # The trace tells whether the Q wait went away in early-q and, if so, which wait took its
 # place. Prepare here:
 #   rm -rf .variants && bash bench/gpu_trees.sh patched exp-trace trace.patch &&
-#   bash bench/gpu_trees.sh patched eq-trace 0023-early-next-q.patch trace-early-q.patch
+#   bash bench/gpu_trees.sh patched eq-trace 0023-early-next-q.patch trace-early-q.patch &&
+#   bash bench/gpu_trees.sh patched xt-trace 0023-early-next-q.patch \
+#     0024-cross-tile-last-pv.patch trace-xt.patch
+# (xt-trace, added after 0024 was written: the trace of 0024 too, its phases analysed
+# with trace_analysis.py --cross-tile; the script traces whichever of the three trees
+# are prepared.)
 # then run(command="BUDGET_S=<s> bash bench/results/round42/run_trace.sh",
 #          carry=[".variants", ".whl/nvidia_cutlass-4.2.0.0-py3-none-any.whl"])
 # trace-early-q.patch is trace.patch ported onto 0023: the consumer events are the same;
@@ -17,7 +22,8 @@ deadline=$((SECONDS + ${BUDGET_S:-400}))
 source bench/device_call.sh
 trap pack EXIT
 python3 -m zipfile -e .whl/nvidia_cutlass-*.whl /tmp/cutlass_whl >/dev/null
-trees=(exp-trace eq-trace)
+trees=()
+for name in exp-trace eq-trace xt-trace; do [ -d .variants/$name ] && trees+=($name); done
 t=$(allow 150 60) || exit 1
 for name in "${trees[@]}"; do
   mkdir -p $OUT/$name
@@ -30,18 +36,20 @@ for name in "${trees[@]}"; do
 done
 wait
 echo "built, left $(left) s"
-run() { dir=$1 name=$2; shift 2; local t; t=$(allow 40 15) || return; [ $t -gt 90 ] && t=90
-        LITEATTN_TRACE_FILE=$OUT/$dir/$name.bin timeout -k 5 $t .variants/$dir/build/tr/bench/liteattn_bench "$@" \
-          --iters 3 --warmup 3 --settle-ms 0 > $OUT/$dir/$name.txt 2>&1
-        echo "$dir $name rc=$?"; grep -E "^ +[0-9]+ +[0-9]+ |rror|failed" $OUT/$dir/$name.txt | tail -1; cleanup; }
+# Locals only: the loops below iterate over `name`.
+run() { local dir=$1 trace=$2 t; shift 2; t=$(allow 40 15) || return; [ $t -gt 90 ] && t=90
+        LITEATTN_TRACE_FILE=$OUT/$dir/$trace.bin timeout -k 5 $t .variants/$dir/build/tr/bench/liteattn_bench "$@" \
+          --iters 3 --warmup 3 --settle-ms 0 > $OUT/$dir/$trace.txt 2>&1
+        echo "$dir $trace rc=$?"; grep -E "^ +[0-9]+ +[0-9]+ |rror|failed" $OUT/$dir/$trace.txt | tail -1; cleanup; }
 for name in "${trees[@]}"; do
   run $name c_r25 --shapes 1x48x17776x64 --keep 0.25 --mask random
   run $name c_r10 --shapes 1x48x17776x64 --keep 0.1 --mask random
   run $name w_r25 --shapes 1x40x32760x128 --keep 0.25 --mask random
 done
 for name in "${trees[@]}"; do
+  flag=; [ $name = xt-trace ] && flag=--cross-tile
   ls $OUT/$name/*.bin >/dev/null 2>&1 &&
-    timeout 60 python3 bench/results/next/trace_analysis.py $OUT/$name/*.bin 2>&1 | tee $OUT/$name/summary.txt
+    timeout 60 python3 bench/results/next/trace_analysis.py $flag $OUT/$name/*.bin 2>&1 | tee $OUT/$name/summary.txt
   gzip $OUT/$name/*.bin 2>/dev/null
 done
 echo "left at the end: $(left) s"
