@@ -31,6 +31,8 @@ if [ ${#passed[@]} -gt 0 ]; then
     mv $OUT/cbench.log $OUT/cbench_xt_first.log; mv $OUT/smi.csv.gz $OUT/smi_xt_first.csv.gz
   fi
 fi
+ls $OUT/cbench_*_first.log >/dev/null 2>&1 &&
+  python3 bench/results/next/cbench_ratio.py --cand xt $OUT/cbench_*_first.log | tee $OUT/ratio.txt
 if [[ " ${passed[*]:-} " == *" .variants/xt "* ]] && t=$(allow 10 200); then
   [ $t -gt 240 ] && t=240
   mkdir -p $OUT/compare
