@@ -74,3 +74,20 @@ cbench_trees() {
   kill $SMI; gzip $OUT/smi.csv
   grep -v "none\*" $OUT/cbench.log 2>/dev/null
 }
+# A candidate ($2) against a base tree ($1) in both call orders (base, cand, base; then,
+# if 120 s are left, cand, base, cand), logs kept as cbench_<first>_first.log, and the
+# merge rule over both (bench/results/next/cbench_ratio.py, into ratio.txt). Why: within
+# one call the later runs of a tree drift slower as the card heats, so one order alone
+# can show a gain that is not there (rounds 40-41).
+cbench_both_orders() {
+  local first second
+  for first in "$1" "$2"; do
+    [ "$first" = "$1" ] && second=$2 || second=$1
+    [ "$first" = "$2" ] && [ $(left) -le 120 ] && break
+    cbench_trees "$first" "$second"
+    mv $OUT/cbench.log $OUT/cbench_$(basename "$first")_first.log
+    mv $OUT/smi.csv.gz $OUT/smi_$(basename "$first")_first.csv.gz
+  done
+  python3 bench/results/next/cbench_ratio.py --base "$(basename "$1")" --cand "$(basename "$2")" \
+    $OUT/cbench_*_first.log | tee $OUT/ratio.txt
+}

@@ -52,8 +52,12 @@ def main():
         print(f"{k[0]:>4} {k[1]:>7} {k[2]:>5}  {b:10.3f}  {c:10.3f}  {c / b:.4f}")
     mean, worst = geomean(ratios), max(ratios)
     ok = mean < a.max_mean and worst <= a.max_row
+    # One order alone (base, cand, base) gives the base the first and last places: no
+    # verdict until both trees have run as often, i.e. in both orders.
+    verdict = ("MERGE" if ok else "do not merge") if len(base) == len(cand) else \
+        f"no verdict: {len(base)} runs of {a.base}, {len(cand)} of {a.cand} (one call order only)"
     print(f"geometric mean {mean:.4f} (rule < {a.max_mean}), worst row {worst:.4f} "
-          f"(rule <= {a.max_row}): {'MERGE' if ok else 'do not merge'}")
+          f"(rule <= {a.max_row}): {verdict}")
 
 
 if __name__ == "__main__":

@@ -3,14 +3,9 @@
 # over 18 rows and both call orders: 1.0036 of main's time), though round 38's trace of
 # main showed ~1200 cycles of Q wait at every tile start, which 0023 was built to remove.
 # The trace tells whether the Q wait went away in early-q and, if so, which wait took its
-# place. Prepare here:
-#   rm -rf .variants && bash bench/gpu_trees.sh patched exp-trace trace.patch &&
-#   bash bench/gpu_trees.sh patched eq-trace 0023-early-next-q.patch trace-early-q.patch &&
-#   bash bench/gpu_trees.sh patched xt-trace 0023-early-next-q.patch \
-#     0024-cross-tile-last-pv.patch trace-xt.patch
-# (xt-trace, added after 0024 was written: the trace of 0024 too, its phases analysed
-# with trace_analysis.py --cross-tile; the script traces whichever of the three trees
-# are prepared.)
+# place; and 0024's (xt-trace, phases by trace_analysis.py --cross-tile). The script
+# traces whichever of the three trees are prepared. Prepare here:
+#   bash bench/results/round42/prepare.sh
 # then run(command="BUDGET_S=<s> bash bench/results/round42/run_trace.sh",
 #          carry=[".variants", ".whl/nvidia_cutlass-4.2.0.0-py3-none-any.whl"])
 # trace-early-q.patch is trace.patch ported onto 0023: the consumer events are the same;

@@ -23,16 +23,7 @@ BUILD_RESERVE=300 build_trees xt
 test_each 240 xt
 sanitize_if_passed 200 xt
 export CBENCH_ARGS="--shapes 1x48x17776x64,1x40x32760x128 --keep 1,0.5,0.25,0.1 --mask random,skewed --iters 30 --adjacent-dense"
-if [ ${#passed[@]} -gt 0 ]; then
-  cbench_trees .variants/main .variants/xt
-  mv $OUT/cbench.log $OUT/cbench_main_first.log; mv $OUT/smi.csv.gz $OUT/smi_main_first.csv.gz
-  if [ $(left) -gt 120 ]; then
-    cbench_trees .variants/xt .variants/main
-    mv $OUT/cbench.log $OUT/cbench_xt_first.log; mv $OUT/smi.csv.gz $OUT/smi_xt_first.csv.gz
-  fi
-fi
-ls $OUT/cbench_*_first.log >/dev/null 2>&1 &&
-  python3 bench/results/next/cbench_ratio.py --cand xt $OUT/cbench_*_first.log | tee $OUT/ratio.txt
+[ ${#passed[@]} -gt 0 ] && cbench_both_orders .variants/main .variants/xt
 if [[ " ${passed[*]:-} " == *" .variants/xt "* ]] && t=$(allow 10 200); then
   [ $t -gt 240 ] && t=240
   mkdir -p $OUT/compare
