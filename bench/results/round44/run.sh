@@ -1,0 +1,34 @@
+# Round 44 (fourteenth session, 2026-12-07): do the tile-boundary levers save cycles
+# when the board is not power-capped? Rounds 40-43 measured 0023 and 0023 + 0024 at
+# main's speed (1.0036x, 1.0002x over both call orders), though round 38's trace of main
+# showed ~3700 cycles a tile exposed at its boundary that they overlap. At full grid the
+# board sits at its 700 W cap (SW power cap in >99% of samples), where time follows
+# energy, not cycles. So: main and 0023 + 0024 on a third of the SMs (third-grid.patch;
+# the board then draws well under the cap and holds its top clock; smi logs show it),
+# D = 64 rows in both call orders:
+#   - xth faster than mainh there: the levers save cycles, the cap hides them;
+#   - not faster: they do not shorten the critical path; the traces (round 42's
+#     run_trace.sh on exp-trace and xt-trace, at the end) show what took its place.
+# Also: main's eff on a third of the SMs against full grid (rounds 40-43): how much of a
+# tile's ~2 key tiles of fixed time is cycles.
+# Prepare here: bash bench/results/round44/prepare.sh; then
+#   run(command="BUDGET_S=<budget_left_s - 90, at most 560> bash bench/results/round44/run.sh",
+#       carry=[".variants", ".whl/nvidia_cutlass-4.2.0.0-py3-none-any.whl"])
+set -u
+export OUT
+deadline=$((SECONDS + ${BUDGET_S:-560}))
+source bench/device_call.sh
+trap pack EXIT
+if t=$(allow 200 60); then
+  timeout -k 5 $t bash bench/gpu_trees.sh build .variants/mainh .variants/xth
+fi
+cleanup
+echo "left after builds: $(left) s"
+export CBENCH_ARGS="--shapes 1x48x17776x64 --keep 1,0.5,0.25,0.1 --mask random --iters 30 --adjacent-dense"
+[ $(left) -gt 200 ] && cbench_both_orders .variants/mainh .variants/xth
+echo "left after cbench: $(left) s"
+if t=$(allow 15 120); then
+  mkdir -p $OUT/trace
+  OUT=$OUT/trace BUDGET_S=$t bash bench/results/round42/run_trace.sh
+fi
+echo "left at the end: $(left) s"
