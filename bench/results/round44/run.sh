@@ -10,7 +10,12 @@
 #   - not faster: they do not shorten the critical path; the traces (round 42's
 #     run_trace.sh on exp-trace and xt-trace, at the end) show what took its place.
 # Also: main's eff on a third of the SMs against full grid (rounds 40-43): how much of a
-# tile's ~2 key tiles of fixed time is cycles.
+# tile's ~2 key tiles of fixed time is cycles. And Nsight Compute's DRAM bytes and L2 hit
+# rate of main's dense and keep-0.25 launches at full grid (ncu_dram.sh): K and V are
+# read from DRAM about once a head when the CTAs of a head share them through L2; if a
+# sparse launch reads many times that, its DRAM traffic is energy the dense one does not
+# spend (round 38's traces put a tile's fixed cost at ~1.5 key tiles of cycles where the
+# clock says ~2).
 # Prepare here: bash bench/results/round44/prepare.sh; then
 #   run(command="BUDGET_S=<budget_left_s - 90, at most 560> bash bench/results/round44/run.sh",
 #       carry=[".variants", ".whl/nvidia_cutlass-4.2.0.0-py3-none-any.whl"])
@@ -20,13 +25,18 @@ deadline=$((SECONDS + ${BUDGET_S:-560}))
 source bench/device_call.sh
 trap pack EXIT
 if t=$(allow 200 60); then
-  timeout -k 5 $t bash bench/gpu_trees.sh build .variants/mainh .variants/xth
+  timeout -k 5 $t bash bench/gpu_trees.sh build .variants/main .variants/mainh .variants/xth
 fi
 cleanup
 echo "left after builds: $(left) s"
 export CBENCH_ARGS="--shapes 1x48x17776x64 --keep 1,0.5,0.25,0.1 --mask random --iters 30 --adjacent-dense"
 [ $(left) -gt 200 ] && cbench_both_orders .variants/mainh .variants/xth
 echo "left after cbench: $(left) s"
+if t=$(allow 200 40); then
+  [ $t -gt 120 ] && t=120
+  timeout -k 5 $t bash bench/results/round44/ncu_dram.sh .variants/main/build/dev/bench/liteattn_bench
+  cleanup
+fi
 if t=$(allow 15 120); then
   mkdir -p $OUT/trace
   OUT=$OUT/trace BUDGET_S=$t bash bench/results/round42/run_trace.sh
