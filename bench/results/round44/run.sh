@@ -8,10 +8,12 @@
 # D = 64 rows in both call orders:
 #   - xth faster than mainh there: the levers save cycles, the cap hides them;
 #   - not faster: they do not shorten the critical path; the traces (round 42's
-#     run_trace.sh on exp-trace and xt-trace, at the end) show what took its place.
+#     run_trace.sh on exp-trace and xt-trace, next) show what took its place
+#     (trace_analysis.py --cross-tile, and trace_alignment.py: do the warpgroups'
+#     boundaries still coincide?).
 # Also: main's eff on a third of the SMs against full grid (rounds 40-43): how much of a
 # tile's ~2 key tiles of fixed time is cycles. And Nsight Compute's DRAM bytes and L2 hit
-# rate of main's dense and keep-0.25 launches at full grid (ncu_dram.sh): K and V are
+# rate of main's dense and keep-0.25 launches at full grid (ncu_dram.sh, last): K and V are
 # read from DRAM about once a head when the CTAs of a head share them through L2; if a
 # sparse launch reads many times that, its DRAM traffic is energy the dense one does not
 # spend (round 38's traces put a tile's fixed cost at ~1.5 key tiles of cycles where the
@@ -32,13 +34,18 @@ echo "left after builds: $(left) s"
 export CBENCH_ARGS="--shapes 1x48x17776x64 --keep 1,0.5,0.25,0.1 --mask random --iters 30 --adjacent-dense"
 [ $(left) -gt 200 ] && cbench_both_orders .variants/mainh .variants/xth
 echo "left after cbench: $(left) s"
-if t=$(allow 200 40); then
+# The traces first (they decide the next lever), keeping ~90 s for ncu_dram.sh after them
+# when there is that much; the traces need at least 210 s (run_trace.sh's builds).
+if t=$(allow 15 210); then
+  [ $t -gt 300 ] && t=$((t - 90 > 300 ? 300 : t - 90))
+  [ $t -lt 210 ] && t=210
+  mkdir -p $OUT/trace
+  OUT=$OUT/trace BUDGET_S=$t bash bench/results/round42/run_trace.sh
+fi
+echo "left after traces: $(left) s"
+if t=$(allow 10 40); then
   [ $t -gt 120 ] && t=120
   timeout -k 5 $t bash bench/results/round44/ncu_dram.sh .variants/main/build/dev/bench/liteattn_bench
   cleanup
-fi
-if t=$(allow 15 120); then
-  mkdir -p $OUT/trace
-  OUT=$OUT/trace BUDGET_S=$t bash bench/results/round42/run_trace.sh
 fi
 echo "left at the end: $(left) s"
