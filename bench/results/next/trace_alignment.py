@@ -4,23 +4,18 @@
 # a tile boundary is paid by the warpgroups one after another (spread near a boundary's
 # length) or by all at once.
 #   python3 trace_alignment.py c_r25.bin.gz ...
-import gzip
 import sys
 
 import numpy as np
+
+from trace_format import load
 
 EVENTS = {0: "tile start", 1: "Q ready", 3: "first Q K^T turn", 9: "first S ready",
           10: "first softmax done", 11: "loop left", 13: "last P V done", 6: "next received"}
 
 
-def load(path):
-    raw = (gzip.open if path.endswith(".gz") else open)(path, "rb").read()
-    grid, iters, roles, events, m_blocks, key_tiles = np.frombuffer(raw[:24], dtype=np.int32)
-    return np.frombuffer(raw[24:], dtype=np.uint64).reshape(grid, iters, roles, events).astype(np.int64)
-
-
 for path in sys.argv[1:]:
-    a = load(path)
+    a, _ = load(path)
     roles = [r for r in range(1, a.shape[2]) if a[:, :, r, 0].any()]
     ntiles = (a[:, :, roles[0], 6] > 0).sum(1)
     print(f"{path}: {len(roles)} consumer warpgroups; spread of the warpgroups' clocks "

@@ -10,10 +10,11 @@
 # slot only) globaltimer when the warpgroup leaves its tile loop. Producer role 0:
 # 0 tile start, 1 Q slot free, 2 first K issued, 6 mask-row hook done, 3 loads issued,
 # 4 next tile published, 5 key tiles loaded, 7 next tile index.
-import gzip
 import sys
 
 import numpy as np
+
+from trace_format import load
 
 PHASES = [  # (name, from event, to event), consumer side, per tile
     ("q wait", 0, 1), ("first K wait", 1, 2), ("turn wait", 2, 3),
@@ -33,13 +34,6 @@ LOOP_FROM = 10
 if "--cross-tile" in sys.argv:
     sys.argv.remove("--cross-tile")
     PHASES, LOOP_FROM = PHASES_CROSS_TILE, 13
-
-
-def load(path):
-    raw = (gzip.open if path.endswith(".gz") else open)(path, "rb").read()
-    grid, iters, roles, events, m_blocks, key_tiles = np.frombuffer(raw[:24], dtype=np.int32)
-    a = np.frombuffer(raw[24:], dtype=np.uint64).reshape(grid, iters, roles, events)
-    return a.astype(np.int64), key_tiles
 
 
 for path in sys.argv[1:]:

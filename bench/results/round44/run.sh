@@ -37,8 +37,7 @@ echo "left after cbench: $(left) s"
 # The traces first (they decide the next lever), keeping ~90 s for ncu_dram.sh after them
 # when there is that much; the traces need at least 210 s (run_trace.sh's builds).
 if t=$(allow 15 210); then
-  [ $t -gt 300 ] && t=$((t - 90 > 300 ? 300 : t - 90))
-  [ $t -lt 210 ] && t=210
+  t=$((t - 90)); [ $t -lt 210 ] && t=210; [ $t -gt 300 ] && t=300
   mkdir -p $OUT/trace
   OUT=$OUT/trace BUDGET_S=$t bash bench/results/round42/run_trace.sh
 fi
