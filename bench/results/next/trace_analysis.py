@@ -1,6 +1,7 @@
 # Summary of a per-tile trace from a -DLITEATTN_TRACE build (trace.patch, ninth session):
 # where each consumer warpgroup's cycles go in a query tile, phase by phase, the key-tile
-# loop fitted as a + b * key tiles, and the spread of the CTAs' end times (the tail).
+# loop fitted as a + b * key tiles, the spread of the CTAs' end times (the tail), and the
+# SM clock the run had (cycles over globaltimer nanoseconds).
 #   python3 trace_analysis.py c_s25.bin ...
 # Events (trace.patch): consumer role 1 + wg: 0 tile start, 1 Q ready, 2 first K ready,
 # 3 turn to issue the first Q K^T, 8 previous tile's store issued (under that GEMM),
@@ -86,6 +87,15 @@ for path in sys.argv[1:]:
     ends = np.array([max(a[c, 0, r, 15] for r in roles) - t0 for c in range(grid)], float)
     print(f"  CTA end (ns after the first tile start): max {ends.max():.0f} mean "
           f"{ends.mean():.0f} -> tail {(1 - ends.mean() / ends.max()) * 100:.1f}% of the run")
+    # The SM clock over the run: each CTA's cycles (event 0, clock64) over its nanoseconds
+    # (event 7, globaltimer) from its first tile start to its last. At the board's power
+    # cap this, not the cycle count, is what a sparse call may lose against a dense one.
+    w = roles[0]
+    clocks = [(a[c, ntiles[c] - 1, w, 0] - a[c, 0, w, 0]) / (a[c, ntiles[c] - 1, w, 7] - a[c, 0, w, 7])
+              for c in range(grid) if ntiles[c] > 1 and a[c, ntiles[c] - 1, w, 7] > a[c, 0, w, 7]]
+    if clocks:
+        print(f"  SM clock (cycles / ns, first to last tile start of each CTA): median "
+              f"{np.median(clocks):.3f} GHz, range {min(clocks):.3f}-{max(clocks):.3f}")
     prod = a[:, :, 0, :]
     done = prod[:, :, 3] > 0
     hooked = done & (prod[:, :, 2] > 0) & (np.arange(prod.shape[1]) > 0)[None, :]
