@@ -1,0 +1,29 @@
+"""Each sparse row of several compare.py runs side by side (one shape a JSON file), with
+the median over the runs: which rows miss a target in every run (a real shortfall) and
+which only in some (the board's spread at its power cap).
+    python3 bench/results/next/compare_runs.py RUN.json...   # same shape, any order"""
+import json
+import statistics
+import sys
+
+EFF_TARGET, FLEX_TARGET = 0.95, 1.5
+
+rows = {}
+for path in sys.argv[1:]:
+    with open(path) as f:
+        report = json.load(f)
+    print(f"{path}: {report['meta'].get('device')}, {report['meta'].get('date')}")
+    for r in report["sparse"]:
+        vs_flex = r["flex"]["median_ms"] / r["liteattn"]["median_ms"]
+        rows.setdefault((r["mask"], r["keep"]), []).append((r["skip_efficiency"], vs_flex))
+
+print(f"{'mask':6s} {'keep':>5s}  {'eff per run':24s} median  {'vs Flex per run':24s} median")
+for (mask, keep), runs in rows.items():
+    eff = [e for e, _ in runs]
+    flex = [v for _, v in runs]
+    # eff's target holds at keep >= 0.25 only; the Flex ratio's everywhere.
+    eff_misses = sum(e < EFF_TARGET for e in eff) if keep >= 0.25 else 0
+    flex_misses = sum(v < FLEX_TARGET for v in flex)
+    print(f"{mask:6s} {keep:5g}  {' '.join(f'{e:.3f}' for e in eff):24s} {statistics.median(eff):.3f}"
+          f"   {' '.join(f'{v:.3f}' for v in flex):24s} {statistics.median(flex):.3f}"
+          f"   misses: eff {eff_misses}/{len(eff)}, Flex {flex_misses}/{len(flex)}")
