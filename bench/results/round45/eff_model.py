@@ -1,0 +1,32 @@
+"""The skip efficiency that cycles alone predict, CogVideoX, random masks: each query
+tile costs a + b * (computed key tiles) cycles (round 44's trace of main at keep 0.25:
+b = 2485, a = 3720, plus ~300 cycles to receive the next tile), handed out as main's tile
+order does for random masks (heads in order, each heaviest first) to the first free CTA.
+eff = f * t(keep 1) / t(f) over 5 random masks; at 132 CTAs (full grid) and 44 (a third,
+round 44's third-grid.patch). Round 44 measured 0.990 / 0.971 / 0.921 at keep 0.5 / 0.25
+/ 0.1 on 44 SMs; the model says what full grid would give if time followed cycles.
+    python3 bench/results/round45/eff_model.py"""
+import heapq
+
+import numpy as np
+
+HEADS, Q_TILES, KEY_TILES = 48, 93, 139
+PER_KEY_TILE, PER_TILE, RECEIVE = 2485.0, 3720.0, 300.0
+
+
+def makespan(keep: float, ctas: int, rng) -> float:
+    computed = rng.binomial(KEY_TILES, keep, size=(HEADS, Q_TILES))
+    cost = PER_KEY_TILE * computed + PER_TILE + RECEIVE
+    order = np.concatenate([cost[h][np.argsort(-computed[h], kind="stable")] for h in range(HEADS)])
+    free = [0.0] * ctas
+    for c in order:
+        heapq.heappush(free, heapq.heappop(free) + c)
+    return max(free)
+
+
+rng = np.random.default_rng(0)
+for ctas in (132, 44):
+    dense = makespan(1.0, ctas, rng)
+    effs = {f: np.mean([f * dense / makespan(f, ctas, rng) for _ in range(5)])
+            for f in (0.75, 0.5, 0.25, 0.1)}
+    print(f"{ctas:3d} CTAs: " + "  ".join(f"keep {f:g}: eff {e:.3f}" for f, e in effs.items()))
