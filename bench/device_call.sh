@@ -91,3 +91,35 @@ cbench_both_orders() {
   python3 bench/results/next/cbench_ratio.py --base "$(basename "$1")" --cand "$(basename "$2")" \
     $OUT/cbench_*_first.log | tee $OUT/ratio.txt
 }
+
+# compare.py (round35/run_compare.sh) on tree $1 for CogVideoX, if 200 s are left (at most
+# 240 s); results under $OUT/compare.
+compare_cogvideox() {
+  local t
+  t=$(allow 10 200) || return 0
+  [ $t -gt 240 ] && t=240
+  mkdir -p $OUT/compare
+  OUT=$OUT/compare TREE=$1 bash bench/results/round35/run_compare.sh 1x48x17776x64:$((t - 15))
+}
+# One candidate against main (rounds 43, 45): builds main and .variants/$1; the
+# candidate's GPU tests and sanitizers; if they pass, the C++ bench (CBENCH_ARGS) in both
+# call orders and compare.py on it.
+candidate_round() {
+  BUILD_RESERVE=300 build_trees $1
+  test_each 240 $1
+  sanitize_if_passed 200 $1
+  [[ " ${passed[*]:-} " == *" .variants/$1 "* ]] || return 0
+  cbench_both_orders .variants/main .variants/$1
+  compare_cogvideox .variants/$1
+}
+# The C++ bench of tree $1 built with -DLITEATTN_TRACE (trace.patch) in $1/build/tr, logs
+# in the absolute folder $2, each cmake step under $3 s, ninja -j $4 (traced trees build
+# beside others: round42/run_trace.sh, round46/run.sh). Needs /tmp/cutlass_whl.
+build_traced_bench() {
+  ( cd $1 && timeout $3 cmake -S . -B build/tr -G Ninja -DCMAKE_BUILD_TYPE=Release \
+      -DCUTLASS_DIR=/tmp/cutlass_whl/cutlass_library/source -DCMAKE_CUDA_FLAGS=-DLITEATTN_TRACE \
+      -DPython3_EXECUTABLE=$(command -v python3) -Dpybind11_DIR=$(python3 -m pybind11 --cmakedir) \
+      > $2/cmake.log 2>&1 &&
+    timeout $3 cmake --build build/tr -j $4 --target liteattn_bench > $2/build.log 2>&1 ||
+    tail -n 30 $2/cmake.log $2/build.log )
+}

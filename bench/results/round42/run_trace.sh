@@ -22,12 +22,7 @@ for name in exp-trace eq-trace xt-trace; do [ -d .variants/$name ] && trees+=($n
 t=$(allow 150 60) || exit 1
 for name in "${trees[@]}"; do
   mkdir -p $OUT/$name
-  ( cd .variants/$name && timeout $t cmake -S . -B build/tr -G Ninja -DCMAKE_BUILD_TYPE=Release \
-      -DCUTLASS_DIR=/tmp/cutlass_whl/cutlass_library/source -DCMAKE_CUDA_FLAGS=-DLITEATTN_TRACE \
-      -DPython3_EXECUTABLE=$(command -v python3) -Dpybind11_DIR=$(python3 -m pybind11 --cmakedir) \
-      > $OUT/$name/cmake.log 2>&1 &&
-    timeout $t cmake --build build/tr -j 8 --target liteattn_bench > $OUT/$name/build.log 2>&1 ||
-    tail -30 $OUT/$name/cmake.log $OUT/$name/build.log ) &
+  build_traced_bench .variants/$name $OUT/$name $t 8 &
 done
 wait
 echo "built, left $(left) s"

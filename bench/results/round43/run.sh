@@ -19,14 +19,6 @@ export OUT
 deadline=$((SECONDS + ${BUDGET_S:-560}))
 source bench/device_call.sh
 trap pack EXIT
-BUILD_RESERVE=300 build_trees xt
-test_each 240 xt
-sanitize_if_passed 200 xt
 export CBENCH_ARGS="--shapes 1x48x17776x64,1x40x32760x128 --keep 1,0.5,0.25,0.1 --mask random,skewed --iters 30 --adjacent-dense"
-[ ${#passed[@]} -gt 0 ] && cbench_both_orders .variants/main .variants/xt
-if [[ " ${passed[*]:-} " == *" .variants/xt "* ]] && t=$(allow 10 200); then
-  [ $t -gt 240 ] && t=240
-  mkdir -p $OUT/compare
-  OUT=$OUT/compare TREE=.variants/xt bash bench/results/round35/run_compare.sh 1x48x17776x64:$((t - 15))
-fi
+candidate_round xt
 echo "left at the end: $(left) s"

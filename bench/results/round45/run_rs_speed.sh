@@ -3,7 +3,7 @@
 # the row-sum wgmmas with the next Q K^T, so their latency hides under it, where 0026's
 # (tf32, waited for before the bf16 conversion, round 45b) did not and cost 11-20%: is an
 # instruction cut with its latency hidden worth anything at the power cap?
-#   bash bench/results/round45/prepare.sh   (trees main, rs)
+#   bash bench/results/round45/prepare.sh   (trees main, rs, r32)
 #   run(command="BUDGET_S=<budget_left_s - 100> bash bench/results/round45/run_rs_speed.sh", carry=[...])
 set -u
 export OUT

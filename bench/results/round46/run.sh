@@ -28,12 +28,7 @@ trap pack EXIT
 python3 -m zipfile -e .whl/nvidia_cutlass-*.whl /tmp/cutlass_whl >/dev/null
 # The traced tree builds its bench only, beside the two trees' full builds.
 mkdir -p $OUT/trace
-( cd .variants/steady-trace && timeout 200 cmake -S . -B build/tr -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DCUTLASS_DIR=/tmp/cutlass_whl/cutlass_library/source -DCMAKE_CUDA_FLAGS=-DLITEATTN_TRACE \
-    -DPython3_EXECUTABLE=$(command -v python3) -Dpybind11_DIR=$(python3 -m pybind11 --cmakedir) \
-    > $OUT/trace/cmake.log 2>&1 &&
-  timeout 200 cmake --build build/tr -j 6 --target liteattn_bench > $OUT/trace/build.log 2>&1 ||
-  tail -30 $OUT/trace/cmake.log $OUT/trace/build.log ) &
+build_traced_bench .variants/steady-trace $OUT/trace 200 6 &
 BUILD_RESERVE=300 build_trees st3
 wait
 echo "left after the traced build: $(left) s"
@@ -59,9 +54,5 @@ fi
 echo "left after the traces: $(left) s"
 export CBENCH_ARGS="--shapes 1x48x17776x64 --keep 1,0.75,0.5,0.25 --mask random,skewed --iters 30 --adjacent-dense"
 [ $(left) -gt 200 ] && cbench_both_orders .variants/main .variants/st3
-if t=$(allow 10 200); then
-  [ $t -gt 240 ] && t=240
-  mkdir -p $OUT/compare
-  OUT=$OUT/compare TREE=.variants/st3 bash bench/results/round35/run_compare.sh 1x48x17776x64:$((t - 15))
-fi
+compare_cogvideox .variants/st3
 echo "left at the end: $(left) s"
