@@ -44,14 +44,15 @@ SHAPES = {  # (heads, query tiles, key tiles), a (us), b (us per key tile)
     "CogVideoX": ((48, 93, 139), 3.7, 7.27e3 * 132 / (48 * 93 * 139)),
     "Wan 480p": ((40, 256, 256), 2.4, 34.4e3 * 132 / (40 * 256 * 256)),
 }
-for name, (shape, a, b) in SHAPES.items():
-    for mask in ("random", "skewed"):
-        for f in (0.25, 0.1):
-            cells = []
-            for threshold in (None, 2, 4):
-                tails = []
-                for seed in range(3):
-                    d = [a + b * k for k in hand_out(draw(shape, mask, f, seed), threshold)]
-                    tails.append(makespan(d) / (sum(d) / 132) - 1)
-                cells.append(f"{threshold}: {100 * sum(tails) / 3:.2f}%")
-            print(f"{name:10s} {mask:6s} f={f:<5}", "  ".join(cells))
+if __name__ == "__main__":
+    for name, (shape, a, b) in SHAPES.items():
+        for mask in ("random", "skewed"):
+            for f in (0.25, 0.1):
+                cells = []
+                for threshold in (None, 2, 4):
+                    tails = []
+                    for seed in range(3):
+                        d = [a + b * k for k in hand_out(draw(shape, mask, f, seed), threshold)]
+                        tails.append(makespan(d) / (sum(d) / 132) - 1)
+                    cells.append(f"{threshold}: {100 * sum(tails) / 3:.2f}%")
+                print(f"{name:10s} {mask:6s} f={f:<5}", "  ".join(cells))

@@ -5,10 +5,15 @@ order does for random masks (heads in order, each heaviest first) to the first f
 eff = f * t(keep 1) / t(f) over 5 random masks; at 132 CTAs (full grid) and 44 (a third,
 round 44's third-grid.patch). Round 44 measured 0.990 / 0.971 / 0.921 at keep 0.5 / 0.25
 / 0.1 on 44 SMs; the model says what full grid would give if time followed cycles.
+The list scheduling is round 21's (tail_simulation.py).
     python3 bench/results/round45/eff_model.py"""
-import heapq
+import sys
+from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "round21"))
+from tail_simulation import makespan as list_schedule  # noqa: E402
 
 HEADS, Q_TILES, KEY_TILES = 48, 93, 139
 PER_KEY_TILE, PER_TILE, RECEIVE = 2485.0, 3720.0, 300.0
@@ -18,10 +23,7 @@ def makespan(keep: float, ctas: int, rng) -> float:
     computed = rng.binomial(KEY_TILES, keep, size=(HEADS, Q_TILES))
     cost = PER_KEY_TILE * computed + PER_TILE + RECEIVE
     order = np.concatenate([cost[h][np.argsort(-computed[h], kind="stable")] for h in range(HEADS)])
-    free = [0.0] * ctas
-    for c in order:
-        heapq.heappush(free, heapq.heappop(free) + c)
-    return max(free)
+    return list_schedule(order, ctas)
 
 
 rng = np.random.default_rng(0)
