@@ -9,14 +9,21 @@ import sys
 EFF_TARGET, FLEX_TARGET = 0.95, 1.5
 
 rows = {}
+devices = set()
 for path in sys.argv[1:]:
     with open(path) as f:
         report = json.load(f)
     print(f"{path}: {report['meta'].get('device')}, {report['meta'].get('date')}")
+    devices.add(report["meta"].get("device"))
     for r in report["sparse"]:
         vs_flex = r["flex"]["median_ms"] / r["liteattn"]["median_ms"]
         rows.setdefault((r["mask"], r["keep"]), []).append((r["skip_efficiency"], vs_flex))
 
+if len(devices) > 1:
+    # An H200 run beside H100 runs (the device may hand out either) is not the same
+    # measurement: round 47's H200 took 3.7% longer than the H100 for the same call.
+    print(f"WARNING: runs from different devices ({', '.join(sorted(map(str, devices)))}); "
+          "their medians mix two boards")
 print(f"{'mask':6s} {'keep':>5s}  {'eff per run':24s} median  {'vs Flex per run':24s} median")
 for (mask, keep), runs in rows.items():
     eff = [e for e, _ in runs]
