@@ -19,16 +19,26 @@ HEADS, Q_TILES, KEY_TILES = 48, 93, 139
 PER_KEY_TILE, PER_TILE, RECEIVE = 2485.0, 3720.0, 300.0
 
 
+def tile_costs(computed: np.ndarray) -> np.ndarray:
+    """Cycles of each query tile, from its count of computed key tiles."""
+    return PER_KEY_TILE * computed + PER_TILE + RECEIVE
+
+
+def main_order(computed: np.ndarray) -> np.ndarray:
+    """The tiles' costs in main's order for random masks: heads in order, each heaviest first."""
+    cost = tile_costs(computed)
+    return np.concatenate([cost[h][np.argsort(-computed[h], kind="stable")] for h in range(HEADS)])
+
+
 def makespan(keep: float, ctas: int, rng) -> float:
     computed = rng.binomial(KEY_TILES, keep, size=(HEADS, Q_TILES))
-    cost = PER_KEY_TILE * computed + PER_TILE + RECEIVE
-    order = np.concatenate([cost[h][np.argsort(-computed[h], kind="stable")] for h in range(HEADS)])
-    return list_schedule(order, ctas)
+    return list_schedule(main_order(computed), ctas)
 
 
-rng = np.random.default_rng(0)
-for ctas in (132, 44):
-    dense = makespan(1.0, ctas, rng)
-    effs = {f: np.mean([f * dense / makespan(f, ctas, rng) for _ in range(5)])
-            for f in (0.75, 0.5, 0.25, 0.1)}
-    print(f"{ctas:3d} CTAs: " + "  ".join(f"keep {f:g}: eff {e:.3f}" for f, e in effs.items()))
+if __name__ == "__main__":
+    rng = np.random.default_rng(0)
+    for ctas in (132, 44):
+        dense = makespan(1.0, ctas, rng)
+        effs = {f: np.mean([f * dense / makespan(f, ctas, rng) for _ in range(5)])
+                for f in (0.75, 0.5, 0.25, 0.1)}
+        print(f"{ctas:3d} CTAs: " + "  ".join(f"keep {f:g}: eff {e:.3f}" for f, e in effs.items()))
