@@ -1,7 +1,16 @@
 # Sourced by the scripts of one device call (bench/results/round*/run.sh,
 # bench/results/next/next_round.sh): what every such call needs around its steps.
 # The device returns at most 8 files from $OUT, so everything goes back as one archive.
-#   deadline=$((SECONDS + BUDGET)); source bench/device_call.sh; trap pack EXIT
+#   source bench/device_call.sh; start_call DEFAULT_SECONDS
+# The opening of every device call: unset variables are errors, $OUT reaches the steps'
+# children, the deadline is $BUDGET_S seconds away (or the script's default, $1), and
+# whatever is under $OUT goes back as one archive however the script ends.
+start_call() {
+  set -u
+  export OUT
+  deadline=$((SECONDS + ${BUDGET_S:-$1}))
+  trap pack EXIT
+}
 left() { echo $((deadline - SECONDS)); }
 # Seconds a step may take: what is left minus `reserve` ($1), or fail if under `minimum`
 # ($2, default 20), so that no timeout goes to 0 (no limit) or negative.

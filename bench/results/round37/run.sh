@@ -14,11 +14,8 @@
 # A hung step is killed with everything it started (cleanup), so it cannot keep the GPU
 # busy under later timings. Merge rule: tests pass, sanitizers clean (tb1-ex2 covers both
 # changes), keep-0.25 / 0.1 rows faster than both runs of main, dense not slower by > 1%.
-set -u
-export OUT
-deadline=$((SECONDS + ${BUDGET_S:-560}))
-source bench/device_call.sh  # the steps, and left, allow, cleanup, pack, first
-trap pack EXIT
+source bench/device_call.sh
+start_call 560
 build_trees tb1 ex2-4 ex2-8 tb1-ex2
 test_each 150 tb1-ex2 tb1 ex2-4 ex2-8
 sanitize_if_passed 130 tb1-ex2

@@ -7,11 +7,8 @@
 #   rm -rf .variants && bash bench/gpu_trees.sh patched exp-trace trace.patch
 # then run(command="BUDGET_S=<s> bash bench/results/round38/run_trace.sh",
 #          carry=[".variants", ".whl/nvidia_cutlass-4.2.0.0-py3-none-any.whl"])
-set -u
-export OUT
-deadline=$((SECONDS + ${BUDGET_S:-400}))
 source bench/device_call.sh
-trap pack EXIT
+start_call 400
 mkdir -p $OUT/trace
 python3 -m zipfile -e .whl/nvidia_cutlass-*.whl /tmp/cutlass_whl >/dev/null
 tree=.variants/exp-trace

@@ -16,11 +16,8 @@
 # pass, sanitizers clean, the keep 1 / 0.5 / 0.25 / 0.1 rows faster than both runs of main
 # on that shape (or within 0.5% on dense and faster on the others). Then compare.py on
 # both shapes (bench/results/round35/run_compare.sh) in the next call.
-set -u
-export OUT
-deadline=$((SECONDS + ${BUDGET_S:-560}))
-source bench/device_call.sh  # the steps, and left, allow, cleanup, pack, first
-trap pack EXIT
+source bench/device_call.sh
+start_call 560
 build_trees lazy tb1-lazy
 test_each 300 lazy tb1-lazy
 sanitize_if_passed 260 tb1-lazy

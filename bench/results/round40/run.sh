@@ -18,11 +18,8 @@
 # (within 0.5% on dense). Wan 480p's compare.py in a next call, without carrying
 # .variants (the built trees stay on a warm machine):
 #   TREE=.variants/early-q bash bench/results/round35/run_compare.sh 1x40x32760x128:290
-set -u
-export OUT
-deadline=$((SECONDS + ${BUDGET_S:-560}))
-source bench/device_call.sh  # the steps, and left, allow, cleanup, pack, first
-trap pack EXIT
+source bench/device_call.sh
+start_call 560
 build_trees early-q
 test_each 240 early-q
 sanitize_if_passed 200 early-q

@@ -3,11 +3,8 @@
 # early-q, main) on CogVideoX only, keep 1 / 0.25 / 0.1, random and skewed; then the
 # sanitizers on early-q with what is left. Prepared by bench/results/round40/prepare.sh,
 # same carry.
-set -u
-export OUT
-deadline=$((SECONDS + ${BUDGET_S:-200}))
 source bench/device_call.sh
-trap pack EXIT
+start_call 200
 BUILD_RESERVE=90 build_trees early-q
 test_each 60 early-q
 export CBENCH_ARGS="--shapes 1x48x17776x64 --keep 1,0.25,0.1 --mask random,skewed --iters 20 --adjacent-dense"

@@ -7,11 +7,8 @@
 #   bash bench/results/round40/prepare.sh
 #   run(command="BUDGET_S=480 bash bench/results/round41/run.sh",
 #       carry=[".variants", ".whl/nvidia_cutlass-4.2.0.0-py3-none-any.whl"])
-set -u
-export OUT
-deadline=$((SECONDS + ${BUDGET_S:-480}))
 source bench/device_call.sh
-trap pack EXIT
+start_call 480
 BUILD_RESERVE=360 build_trees early-q
 export CBENCH_ARGS="--shapes 1x48x17776x64,1x40x32760x128 --keep 1,0.5,0.25,0.1 --mask random,skewed --iters 30 --adjacent-dense"
 cbench_trees .variants/early-q .variants/main  # early-q again at the end

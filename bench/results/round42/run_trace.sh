@@ -11,11 +11,8 @@
 # trace-early-q.patch is trace.patch ported onto 0023: the consumer events are the same;
 # of the producer's, only 0 (loop start), 1 (Q slot free, recorded under the Q's own
 # tile), 3 (loads issued), 4 (next tile published) and 7 exist.
-set -u
-export OUT
-deadline=$((SECONDS + ${BUDGET_S:-400}))
 source bench/device_call.sh
-trap pack EXIT
+start_call 400
 python3 -m zipfile -e .whl/nvidia_cutlass-*.whl /tmp/cutlass_whl >/dev/null
 trees=()
 for name in exp-trace eq-trace xt-trace; do [ -d .variants/$name ] && trees+=($name); done

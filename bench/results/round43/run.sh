@@ -14,11 +14,8 @@
 # main, xt: round 41 showed one order alone is not enough); compare.py on xt for
 # CogVideoX if 200 s are left. Merge rule: tests pass, sanitizers clean, faster than main
 # over both orders (geometric mean of the rows below 0.99, no row slower by more than 1%).
-set -u
-export OUT
-deadline=$((SECONDS + ${BUDGET_S:-560}))
 source bench/device_call.sh
-trap pack EXIT
+start_call 560
 export CBENCH_ARGS="--shapes 1x48x17776x64,1x40x32760x128 --keep 1,0.5,0.25,0.1 --mask random,skewed --iters 30 --adjacent-dense"
 candidate_round xt
 echo "left at the end: $(left) s"

@@ -21,11 +21,8 @@
 # Prepare here: bash bench/results/round44/prepare.sh; then
 #   run(command="BUDGET_S=<budget_left_s - 90, at most 560> bash bench/results/round44/run.sh",
 #       carry=[".variants", ".whl/nvidia_cutlass-4.2.0.0-py3-none-any.whl"])
-set -u
-export OUT
-deadline=$((SECONDS + ${BUDGET_S:-560}))
 source bench/device_call.sh
-trap pack EXIT
+start_call 560
 if t=$(allow 200 60); then
   timeout -k 5 $t bash bench/gpu_trees.sh build .variants/main .variants/mainh .variants/xth
 fi

@@ -17,11 +17,8 @@
 # and sanitizers; the C++ bench on both shapes in both orders; compare.py on it for
 # CogVideoX if 200 s are left. Merge rule: tests pass, sanitizers clean, faster than main
 # over both orders (geometric mean of the rows below 0.99, no row slower by more than 1%).
-set -u
-export OUT
-deadline=$((SECONDS + ${BUDGET_S:-560}))
 source bench/device_call.sh
-trap pack EXIT
+start_call 560
 export CBENCH_ARGS="--shapes 1x48x17776x64,1x40x32760x128 --keep 1,0.5,0.25,0.1 --mask random,skewed --iters 30 --adjacent-dense"
 candidate_round ${1:-rs}
 echo "left at the end: $(left) s"

@@ -5,11 +5,8 @@
 # instruction cut with its latency hidden worth anything at the power cap?
 #   bash bench/results/round45/prepare.sh   (trees main, rs, r32)
 #   run(command="BUDGET_S=<budget_left_s - 100> bash bench/results/round45/run_rs_speed.sh", carry=[...])
-set -u
-export OUT
-deadline=$((SECONDS + ${BUDGET_S:-200}))
 source bench/device_call.sh
-trap pack EXIT
+start_call 200
 BUILD_RESERVE=60 build_trees rs
 export CBENCH_ARGS="--shapes 1x48x17776x64 --keep 1,0.5,0.25 --mask random --iters 30 --adjacent-dense"
 cbench_both_orders .variants/main .variants/rs

@@ -20,11 +20,8 @@
 # Prepare here: bash bench/results/round46/prepare.sh; then
 #   run(command="BUDGET_S=<budget_left_s - 90, at most 560> bash bench/results/round46/run.sh",
 #       carry=[".variants", ".whl/nvidia_cutlass-4.2.0.0-py3-none-any.whl"])
-set -u
-export OUT
-deadline=$((SECONDS + ${BUDGET_S:-560}))
 source bench/device_call.sh
-trap pack EXIT
+start_call 560
 python3 -m zipfile -e .whl/nvidia_cutlass-*.whl /tmp/cutlass_whl >/dev/null
 # The traced tree builds its bench only, beside the two trees' full builds.
 mkdir -p $OUT/trace
