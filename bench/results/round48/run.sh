@@ -1,0 +1,36 @@
+# Round 48 (seventeenth session): is the L2 -> SM traffic of K and V a lever at the
+# power cap? Since round 43 neither cycles saved at tile boundaries (0019, 0023, 0024)
+# nor instructions removed (0025) have bought time at full grid, where the H100 runs at
+# its 700 W cap: there time is energy over power, so only work that costs energy can
+# buy time. Each CTA reads its head's whole K and V from L2 for every query tile
+# (CogVideoX: 32 KiB a key tile, ~20 GB a call; Wan 480p: ~170 GB), which a 2-CTA
+# cluster with TMA multicast would halve. Before building that: what do half and none
+# of that traffic buy? kvhalf / kvnone (kv-load-every.patch) skip the copies but keep
+# every barrier and every GEMM, so they time the same kernel without (half) the traffic.
+# Steps:
+#   1. builds main, kvhalf, kvnone;
+#   2. the C++ bench of the three, both call orders (main kvhalf kvnone main; kvnone
+#      kvhalf main kvnone), CogVideoX and Wan 480p at keep 1 and 0.5 (random);
+#   3. compare.py on main for Wan 480p (the third H100 run of that shape) with what is
+#      left (>= 200 s).
+# Prepare here: bash bench/results/round48/prepare.sh; then
+#   run(command="BUDGET_S=<budget_left_s - 90, at most 560> bash bench/results/round48/run.sh",
+#       carry=[".variants", ".whl/nvidia_cutlass-4.2.0.0-py3-none-any.whl"], kind="nvidia-h100-x1")
+source bench/device_call.sh
+start_call 560
+BUILD_RESERVE=300 build_trees kvhalf kvnone
+export CBENCH_ARGS="--shapes 1x48x17776x64,1x40x32760x128 --keep 1,0.5 --mask random --iters 30"
+for order in "main kvhalf kvnone" "kvnone kvhalf main"; do
+  [ $(left) -gt 330 ] || break
+  set -- $order
+  cbench_trees .variants/$1 .variants/$2 .variants/$3
+  mv $OUT/cbench.log $OUT/cbench_$1_first.log
+  mv $OUT/smi.csv.gz $OUT/smi_$1_first.csv.gz
+done
+echo "left after the benches: $(left) s"
+if t=$(allow 10 200); then
+  [ $t -gt 330 ] && t=330
+  mkdir -p $OUT/compare
+  OUT=$OUT/compare TREE=.variants/main bash bench/results/round35/run_compare.sh 1x40x32760x128:$((t - 20))
+fi
+echo "left at the end: $(left) s"
