@@ -19,7 +19,7 @@ source bench/device_call.sh
 start_call 400
 BUILD_RESERVE=150 build_trees hi2
 export CBENCH_ARGS="--shapes 1x48x17776x64,1x40x32760x128 --keep 1,0.5,0.25 --mask random,skewed --iters 30"
-[ $(left) -gt 100 ] && cbench_both_orders .variants/main .variants/hi2
+[ $(left) -gt 60 ] && cbench_both_orders .variants/main .variants/hi2
 echo "left after the benches: $(left) s"
 [ $(left) -gt 60 ] && test_each 10 hi2
 echo "left at the end: $(left) s"
