@@ -83,32 +83,36 @@ cbench_trees() {
   kill $SMI; gzip $OUT/smi.csv
   grep -v "none\*" $OUT/cbench.log 2>/dev/null
 }
-# A candidate ($2) against a base tree ($1) in both call orders (base, cand, base; then,
-# if 120 s are left, cand, base, cand), logs kept as cbench_<first>_first.log, and the
-# merge rule over both (bench/results/next/cbench_ratio.py, into ratio.txt). Why: within
-# one call the later runs of a tree drift slower as the card heats, so one order alone
-# can show a gain that is not there (rounds 40-41).
+# Candidates ($2...) against a base tree ($1) in both call orders: as given (base,
+# cands..., base), then, if CBENCH_RESERVE (default 120) s are left, reversed (the last
+# cand first and again at the end); logs kept as cbench_<first>_first.log, and the merge
+# rule of each candidate over both (bench/results/next/cbench_ratio.py, into ratio.txt).
+# Why: within one call the later runs of a tree drift slower as the card heats, so one
+# order alone can show a gain that is not there (rounds 40-41).
 cbench_both_orders() {
-  local first second
-  for first in "$1" "$2"; do
-    [ "$first" = "$1" ] && second=$2 || second=$1
-    [ "$first" = "$2" ] && [ $(left) -le 120 ] && break
-    cbench_trees "$first" "$second"
-    mv $OUT/cbench.log $OUT/cbench_$(basename "$first")_first.log
-    mv $OUT/smi.csv.gz $OUT/smi_$(basename "$first")_first.csv.gz
+  local i cand order
+  local -a reversed=()
+  for ((i = $#; i >= 1; i--)); do reversed+=("${!i}"); done
+  for order in "$*" "${reversed[*]}"; do
+    [ "$order" = "${reversed[*]}" ] && [ $(left) -le ${CBENCH_RESERVE:-120} ] && break
+    cbench_trees $order
+    mv $OUT/cbench.log $OUT/cbench_$(basename "${order%% *}")_first.log
+    mv $OUT/smi.csv.gz $OUT/smi_$(basename "${order%% *}")_first.csv.gz
   done
-  python3 bench/results/next/cbench_ratio.py --base "$(basename "$1")" --cand "$(basename "$2")" \
-    $OUT/cbench_*_first.log | tee $OUT/ratio.txt
+  for cand in "${@:2}"; do
+    python3 bench/results/next/cbench_ratio.py --base "$(basename "$1")" --cand "$(basename "$cand")" \
+      $OUT/cbench_*_first.log
+  done | tee $OUT/ratio.txt
 }
 
-# compare.py (round35/run_compare.sh) on tree $1 for CogVideoX, if 200 s are left (at most
-# 240 s); results under $OUT/compare.
-compare_cogvideox() {
+# compare.py (round35/run_compare.sh) on tree $1 for shape $2 (default CogVideoX's), if
+# 200 s are left (at most $3 s, default 240); results under $OUT/compare.
+compare_shape() {
   local t
   t=$(allow 10 200) || return 0
-  [ $t -gt 240 ] && t=240
+  [ $t -gt ${3:-240} ] && t=${3:-240}
   mkdir -p $OUT/compare
-  OUT=$OUT/compare TREE=$1 bash bench/results/round35/run_compare.sh 1x48x17776x64:$((t - 15))
+  OUT=$OUT/compare TREE=$1 bash bench/results/round35/run_compare.sh ${2:-1x48x17776x64}:$((t - 15))
 }
 # One candidate against main (rounds 43, 45): builds main and .variants/$1; the
 # candidate's GPU tests and sanitizers; if they pass, the C++ bench (CBENCH_ARGS) in both
@@ -119,7 +123,7 @@ candidate_round() {
   sanitize_if_passed 200 $1
   [[ " ${passed[*]:-} " == *" .variants/$1 "* ]] || return 0
   cbench_both_orders .variants/main .variants/$1
-  compare_cogvideox .variants/$1
+  compare_shape .variants/$1
 }
 # The C++ bench of tree $1 built with -DLITEATTN_TRACE (trace.patch) in $1/build/tr, logs
 # in the absolute folder $2, each cmake step under $3 s, ninja -j $4 (traced trees build

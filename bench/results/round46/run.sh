@@ -51,5 +51,5 @@ fi
 echo "left after the traces: $(left) s"
 export CBENCH_ARGS="--shapes 1x48x17776x64 --keep 1,0.75,0.5,0.25 --mask random,skewed --iters 30 --adjacent-dense"
 [ $(left) -gt 200 ] && cbench_both_orders .variants/main .variants/st3
-compare_cogvideox .variants/st3
+compare_shape .variants/st3
 echo "left at the end: $(left) s"

@@ -20,18 +20,9 @@ source bench/device_call.sh
 start_call 560
 BUILD_RESERVE=300 build_trees kvhalf kvnone
 export CBENCH_ARGS="--shapes 1x48x17776x64,1x40x32760x128 --keep 1,0.5 --mask random --iters 30"
-for order in "main kvhalf kvnone" "kvnone kvhalf main"; do
-  [ $(left) -gt 330 ] || break
-  set -- $order
-  cbench_trees .variants/$1 .variants/$2 .variants/$3
-  mv $OUT/cbench.log $OUT/cbench_$1_first.log
-  mv $OUT/smi.csv.gz $OUT/smi_$1_first.csv.gz
-done
+CBENCH_RESERVE=330 cbench_both_orders .variants/main .variants/kvhalf .variants/kvnone
 echo "left after the benches: $(left) s"
 # Only an H100's run counts towards the issue's targets: on another card, stop here.
-if nvidia-smi --query-gpu=name --format=csv,noheader | grep -q H100 && t=$(allow 10 200); then
-  [ $t -gt 330 ] && t=330
-  mkdir -p $OUT/compare
-  OUT=$OUT/compare TREE=.variants/main bash bench/results/round35/run_compare.sh 1x40x32760x128:$((t - 20))
-fi
+nvidia-smi --query-gpu=name --format=csv,noheader | grep -q H100 &&
+  compare_shape .variants/main 1x40x32760x128 330
 echo "left at the end: $(left) s"
