@@ -29,6 +29,28 @@ def random_qkv(batch, seqlen_q, seqlen_k, heads_q, heads_kv, head_dim, dtype, *,
     return make(seqlen_q, heads_q), make(seqlen_k, heads_kv), make(seqlen_k, heads_kv)
 
 
+def ramped_qkv(batch, seqlen_q, seqlen_k, heads_q, heads_kv, head_dim, dtype, *,
+               block_n, step, device="cuda"):
+    """random_qkv plus, per kv head, one direction u that every query shares and that
+    each key carries in proportion to its index: every row's scores climb by about `step`
+    (natural-log units) per key tile of `block_n` keys. Visited in descending order,
+    each computed tile then falls behind the running max of the ones before it, whatever
+    the skip mask, so decisions have real marks on any mask. The query's u-component (8)
+    dwarfs its N(0, 1) noise, so no row of a tile has a flat ramp (which would keep the
+    tile)."""
+    q, k, v = random_qkv(batch, seqlen_q, seqlen_k, heads_q, heads_kv, head_dim,
+                         torch.float32, device=device)
+    u = torch.randn(heads_kv, head_dim, device=device)
+    u = u / u.norm(dim=-1, keepdim=True)
+    q_along_u = 8.0
+    # score gain per key = q_along_u * k_along_u(c) / sqrt(D) = step * c / block_n.
+    k_slope = step * math.sqrt(head_dim) / q_along_u
+    position = torch.arange(seqlen_k, device=device, dtype=torch.float32) / block_n
+    q = q + q_along_u * u.repeat_interleave(heads_q // heads_kv, dim=0)
+    k = k + k_slope * position.view(1, -1, 1, 1) * u
+    return q.to(dtype), k.to(dtype), v.to(dtype)
+
+
 def kernel_forward(q, k, v, *, skip_in=None, decide=False, threshold=-10.0,
                    must_compute=None, softmax_scale=None, workspace_out=None):
     """Calls liteattn._C.forward directly with NaN-poisoned out/lse and a poisoned
@@ -88,5 +110,5 @@ def assert_close_attention(out, lse, ref_out, ref_lse, *, out_tol=1e-2, lse_tol=
         assert diff < lse_tol, f"max |lse - ref| {diff:.3e} >= {lse_tol}"
 
 
-__all__ = ["random_qkv", "kernel_forward", "reference64", "rel_l2", "assert_close_attention",
+__all__ = ["random_qkv", "ramped_qkv", "kernel_forward", "reference64", "rel_l2", "assert_close_attention",
            "MASK_POISON", "liteattn"]
