@@ -1,6 +1,6 @@
-# Round 49 (seventeenth session): is the dense call's extra cost of K/V traffic
 # Ran 2026-12-07 21:36-21:40 UTC on an H100 (eighteenth session): hi2 took 1.019x main's time, so it
 # was not merged; both passed their GPU tests (out/, bench/RESULTS.md "Eighteenth session").
+# Round 49 (seventeenth session): is the dense call's extra cost of K/V traffic
 # contention? Round 48: removing the K/V copies saves 5.7% (D = 64) / 9.9% (D = 128) of
 # the dense time at the cap but per key tile only 1/1.6 (D = 64) and 1/1.35 (D = 128) as
 # much at random keep 0.5; in the dense call every CTA of a head reads the same tile at
