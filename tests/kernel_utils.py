@@ -110,5 +110,5 @@ def assert_close_attention(out, lse, ref_out, ref_lse, *, out_tol=1e-2, lse_tol=
         assert diff < lse_tol, f"max |lse - ref| {diff:.3e} >= {lse_tol}"
 
 
-__all__ = ["random_qkv", "ramped_qkv", "kernel_forward", "reference64", "rel_l2", "assert_close_attention",
-           "MASK_POISON", "liteattn"]
+__all__ = ["random_qkv", "ramped_qkv", "kernel_forward", "reference64", "rel_l2",
+           "assert_close_attention", "MASK_POISON", "liteattn"]

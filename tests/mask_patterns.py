@@ -33,9 +33,9 @@ def _band(num_query_tiles: int, num_key_tiles: int, half_width: float, device) -
 
 def kept_tiles(kind: str, batch: int, heads: int, num_query_tiles: int, num_key_tiles: int,
                device="cpu") -> torch.Tensor:
-    """bool [B, H, Tm, Tn], True = computed, for one of KINDS."""
+    """bool [B, H, Tm, Tn], True = computed, for one of KINDS. Each kind builds the
+    smallest tensor that broadcasts to that shape; one expand at the end fills it."""
     tm, tn = num_query_tiles, num_key_tiles
-    shape = (batch, heads, tm, tn)
     if kind == "band":
         half_width = 1.5 + float(torch.rand(())) * 1.5
         keep = _band(tm, tn, half_width, device)
@@ -51,24 +51,22 @@ def kept_tiles(kind: str, batch: int, heads: int, num_query_tiles: int, num_key_
         keep[:, :sinks] = True
     elif kind == "columns":
         # Each (batch, head) keeps its own ~25% of key columns in every query tile.
-        columns = torch.rand(batch, heads, 1, tn, device=device) < 0.25
-        columns[..., int(torch.randint(0, tn, ()))] = True  # never an empty head
-        return columns.expand(shape).clone()
+        keep = torch.rand(batch, heads, 1, tn, device=device) < 0.25
+        keep[..., int(torch.randint(0, tn, ()))] = True  # never an empty head
     elif kind == "checkerboard":
-        m = torch.arange(tm, device=device).view(1, 1, tm, 1)
-        n = torch.arange(tn, device=device).view(1, 1, 1, tn)
-        h = torch.arange(heads, device=device).view(1, heads, 1, 1)
-        return ((m + n + h) % 2 == 0).expand(shape).clone()
+        m = torch.arange(tm, device=device).view(tm, 1)
+        n = torch.arange(tn, device=device)
+        h = torch.arange(heads, device=device).view(heads, 1, 1)
+        keep = (m + n + h) % 2 == 0
     elif kind == "per_head":
         if heads < 3:
             raise ValueError(f"per_head needs heads >= 3 (dense, empty, band), got {heads}")
-        keep = _band(tm, tn, 1.5, device).expand(shape).clone()
-        keep[:, 0] = True
-        keep[:, 1] = False
-        return keep
+        keep = _band(tm, tn, 1.5, device).repeat(heads, 1, 1)
+        keep[0] = True
+        keep[1] = False
     else:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-    return keep.expand(shape).clone()
+    return keep.expand(batch, heads, tm, tn).clone()
 
 
 def skip_tiles(kind: str, batch: int, heads: int, num_query_tiles: int, num_key_tiles: int,
