@@ -14,6 +14,6 @@ source bench/device_call.sh
 start_call 560
 BUILD_RESERVE=100 build_trees hyb
 [ $(left) -gt 80 ] && test_each 60 hyb
-export CBENCH_ARGS="--shapes 1x48x17776x64,1x40x32760x128 --keep 0.5,0.25,0.1 --mask skewed,random --iters 30"
+export CBENCH_ARGS="${CBENCH_ARGS:---shapes 1x48x17776x64,1x40x32760x128 --keep 0.5,0.25,0.1 --mask skewed,random --iters 30}"
 [ $(left) -gt 60 ] && CBENCH_RESERVE=70 cbench_both_orders .variants/main .variants/hyb
 echo "left at the end: $(left) s"
