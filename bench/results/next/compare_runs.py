@@ -1,36 +1,52 @@
 """Each sparse row of several compare.py runs side by side (one shape a JSON file), with
 the median over the runs: which rows miss a target in every run (a real shortfall) and
 which only in some (the board's spread at its power cap).
-    python3 bench/results/next/compare_runs.py RUN.json...   # same shape, any order"""
+    python3 bench/results/next/compare_runs.py RUN.json...   # same shape, any order
+    python3 bench/results/next/compare_runs.py --decisions RUN.json...
+--decisions reads the "+dec" columns (skip_in and skip_out given, the steady state of a
+denoising loop) instead of the plain block-sparse ones (skip_in only)."""
+import argparse
 import json
 import statistics
-import sys
 
 EFF_TARGET, FLEX_TARGET = 0.95, 1.5
 
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("runs", nargs="+", help="compare.py JSON files of one shape")
+parser.add_argument("--decisions", action="store_true", help='the "+dec" columns')
+args = parser.parse_args()
+lite, eff_key = (("liteattn_decisions", "skip_efficiency_decisions") if args.decisions
+                 else ("liteattn", "skip_efficiency"))
+
 rows = {}
 devices = set()
-for path in sys.argv[1:]:
+for path in args.runs:
     with open(path) as f:
         report = json.load(f)
     print(f"{path}: {report['meta'].get('device')}, {report['meta'].get('date')}")
     devices.add(report["meta"].get("device"))
     for r in report["sparse"]:
-        vs_flex = r["flex"]["median_ms"] / r["liteattn"]["median_ms"]
-        rows.setdefault((r["mask"], r["keep"]), []).append((r["skip_efficiency"], vs_flex))
+        vs_flex = r["flex"]["median_ms"] / r[lite]["median_ms"]
+        rows.setdefault((r["mask"], r["keep"]), []).append((r[eff_key], vs_flex))
 
 if len(devices) > 1:
     # An H200 run beside H100 runs (the device may hand out either) is not the same
     # measurement: round 47's H200 took 3.7% longer than the H100 for the same call.
     print(f"WARNING: runs from different devices ({', '.join(sorted(map(str, devices)))}); "
           "their medians mix two boards")
+print(f"{'+dec' if args.decisions else 'plain block-sparse'} columns")
 print(f"{'mask':6s} {'keep':>5s}  {'eff per run':24s} median  {'vs Flex per run':24s} median")
+missed_medians = checked = 0
 for (mask, keep), runs in rows.items():
     eff = [e for e, _ in runs]
     flex = [v for _, v in runs]
     # eff's target holds at keep >= 0.25 only; the Flex ratio's everywhere.
     eff_misses = sum(e < EFF_TARGET for e in eff) if keep >= 0.25 else 0
     flex_misses = sum(v < FLEX_TARGET for v in flex)
-    print(f"{mask:6s} {keep:5g}  {' '.join(f'{e:.3f}' for e in eff):24s} {statistics.median(eff):.3f}"
-          f"   {' '.join(f'{v:.3f}' for v in flex):24s} {statistics.median(flex):.3f}"
+    eff_median, flex_median = statistics.median(eff), statistics.median(flex)
+    checked += 1 + (keep >= 0.25)
+    missed_medians += (keep >= 0.25 and eff_median < EFF_TARGET) + (flex_median < FLEX_TARGET)
+    print(f"{mask:6s} {keep:5g}  {' '.join(f'{e:.3f}' for e in eff):24s} {eff_median:.3f}"
+          f"   {' '.join(f'{v:.3f}' for v in flex):24s} {flex_median:.3f}"
           f"   misses: eff {eff_misses}/{len(eff)}, Flex {flex_misses}/{len(flex)}")
+print(f"medians missing their target: {missed_medians} of {checked}")
