@@ -1,10 +1,10 @@
-# Round 52 (nineteenth session): compare.py on main with twice the timed blocks (20 blocks
-# of 4 calls a runner instead of 10), CogVideoX. Why: within a row, each of our runner's
-# blocks holds one time to 0.01 ms and the blocks differ by up to 10% (round 51: random
-# keep 0.5, 3.64-4.04 ms), so a row's median rests on 10 samples of the board's state
-# and single runs scatter by +-3% around the targets. Twice the samples halves the
-# variance of each row's median. The run is reported whatever it reads. Timings (round 51): build ~40 s, CogVideoX ~150 s at 10
-# blocks, Wan 480p ~200 s.
+# Round 52 (nineteenth session): compare.py on main with twice the timed blocks (20
+# blocks of 4 calls a runner instead of 10), CogVideoX. Why: within a row, each of our
+# runner's blocks holds one time to 0.01 ms and the blocks differ by up to 10% (round
+# 51: random keep 0.5, 3.64-4.04 ms), so a row's median rests on 10 samples of the
+# board's state and single runs scatter by +-3% around the targets. Twice the samples
+# halves the variance of each row's median. The run is reported whatever it reads.
+# Timings (round 51): build ~40 s, CogVideoX ~150 s at 10 blocks, Wan 480p ~200 s.
 # Prepare here: bash bench/results/round51/prepare.sh (main as is); then
 #   run(command="BUDGET_S=<budget_left_s - 90, at most 560> bash bench/results/round52/run.sh",
 #       carry=[".variants", ".whl/nvidia_cutlass-4.2.0.0-py3-none-any.whl"], kind="nvidia-h100-x1")
