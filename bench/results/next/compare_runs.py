@@ -4,9 +4,14 @@ which only in some (the board's spread at its power cap).
     python3 bench/results/next/compare_runs.py RUN.json...   # same shape, any order
     python3 bench/results/next/compare_runs.py --decisions RUN.json...
 --decisions reads the "+dec" columns (skip_in and skip_out given, the steady state of a
-denoising loop) instead of the plain block-sparse ones (skip_in only)."""
+denoising loop) instead of the plain block-sparse ones (skip_in only).
+Each median also gets a distribution-free confidence interval (order statistics of the
+runs, --level, default 0.9): a target below the interval is met, above it missed, inside
+it undecided by these runs (twentieth session: the medians sit within 0.3% of targets
+that a single run scatters +-3% around)."""
 import argparse
 import json
+import math
 import statistics
 
 EFF_TARGET, FLEX_TARGET = 0.95, 1.5
@@ -14,7 +19,27 @@ EFF_TARGET, FLEX_TARGET = 0.95, 1.5
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("runs", nargs="+", help="compare.py JSON files of one shape")
 parser.add_argument("--decisions", action="store_true", help='the "+dec" columns')
+parser.add_argument("--level", type=float, default=0.9,
+                    help="the least coverage of each median's interval (default 0.9)")
 args = parser.parse_args()
+
+
+def median_interval(values, level):
+    """[x(k), x(n+1-k)] of the sorted values with the largest k whose coverage of the true
+    median, 1 - 2 P(Binomial(n, 1/2) < k), is at least `level` (at least the full range)."""
+    xs, n = sorted(values), len(values)
+    k = 1
+    while k + 1 <= (n + 1) // 2 and \
+            1 - 2 * sum(math.comb(n, i) for i in range(k + 1)) / 2 ** n >= level:
+        k += 1
+    coverage = 1 - 2 * sum(math.comb(n, i) for i in range(k)) / 2 ** n
+    return xs[k - 1], xs[n - k], coverage
+
+
+def verdict(low, high, target):
+    return "met" if low >= target else "missed" if high < target else "undecided"
+
+
 lite, eff_key = (("liteattn_decisions", "skip_efficiency_decisions") if args.decisions
                  else ("liteattn", "skip_efficiency"))
 
@@ -37,6 +62,8 @@ if len(devices) > 1:
 print(f"{'+dec' if args.decisions else 'plain block-sparse'} columns")
 print(f"{'mask':6s} {'keep':>5s}  {'eff per run':24s} median  {'vs Flex per run':24s} median")
 missed_medians = checked = 0
+verdicts = {"met": 0, "missed": 0, "undecided": 0}
+intervals = []
 for (mask, keep), runs in rows.items():
     eff = [e for e, _ in runs]
     flex = [v for _, v in runs]
@@ -49,4 +76,15 @@ for (mask, keep), runs in rows.items():
     print(f"{mask:6s} {keep:5g}  {' '.join(f'{e:.3f}' for e in eff):24s} {eff_median:.3f}"
           f"   {' '.join(f'{v:.3f}' for v in flex):24s} {flex_median:.3f}"
           f"   misses: eff {eff_misses}/{len(eff)}, Flex {flex_misses}/{len(flex)}")
+    checks = [("vs Flex", flex, FLEX_TARGET)] + ([("eff", eff, EFF_TARGET)] if keep >= 0.25 else [])
+    for name, values, target in checks:
+        low, high, coverage = median_interval(values, args.level)
+        verdicts[verdict(low, high, target)] += 1
+        intervals.append(f"{mask:6s} {keep:5g}  {name:7s} median {statistics.median(values):.3f}"
+                         f"  [{low:.3f}, {high:.3f}] ({coverage:.1%})  target {target:g}:"
+                         f" {verdict(low, high, target)}")
 print(f"medians missing their target: {missed_medians} of {checked}")
+print(f"confidence intervals of the medians (order statistics, coverage >= {args.level:g}):")
+print("\n".join(intervals))
+print(f"targets met: {verdicts['met']}, missed: {verdicts['missed']}, "
+      f"undecided: {verdicts['undecided']} (of {checked})")
