@@ -28,12 +28,14 @@ def median_interval(values, level):
     """[x(k), x(n+1-k)] of the sorted values with the largest k whose coverage of the true
     median, 1 - 2 P(Binomial(n, 1/2) < k), is at least `level` (at least the full range)."""
     xs, n = sorted(values), len(values)
+
+    def coverage(k):
+        return 1 - 2 * sum(math.comb(n, i) for i in range(k)) / 2 ** n
+
     k = 1
-    while k + 1 <= (n + 1) // 2 and \
-            1 - 2 * sum(math.comb(n, i) for i in range(k + 1)) / 2 ** n >= level:
+    while k < (n + 1) // 2 and coverage(k + 1) >= level:
         k += 1
-    coverage = 1 - 2 * sum(math.comb(n, i) for i in range(k)) / 2 ** n
-    return xs[k - 1], xs[n - k], coverage
+    return xs[k - 1], xs[n - k], coverage(k)
 
 
 def verdict(low, high, target):
@@ -71,18 +73,20 @@ for (mask, keep), runs in rows.items():
     eff_misses = sum(e < EFF_TARGET for e in eff) if keep >= 0.25 else 0
     flex_misses = sum(v < FLEX_TARGET for v in flex)
     eff_median, flex_median = statistics.median(eff), statistics.median(flex)
-    checked += 1 + (keep >= 0.25)
-    missed_medians += (keep >= 0.25 and eff_median < EFF_TARGET) + (flex_median < FLEX_TARGET)
     print(f"{mask:6s} {keep:5g}  {' '.join(f'{e:.3f}' for e in eff):24s} {eff_median:.3f}"
           f"   {' '.join(f'{v:.3f}' for v in flex):24s} {flex_median:.3f}"
           f"   misses: eff {eff_misses}/{len(eff)}, Flex {flex_misses}/{len(flex)}")
-    checks = [("vs Flex", flex, FLEX_TARGET)] + ([("eff", eff, EFF_TARGET)] if keep >= 0.25 else [])
-    for name, values, target in checks:
+    checks = [("vs Flex", flex, flex_median, FLEX_TARGET)]
+    if keep >= 0.25:
+        checks.append(("eff", eff, eff_median, EFF_TARGET))
+    for name, values, median, target in checks:
         low, high, coverage = median_interval(values, args.level)
-        verdicts[verdict(low, high, target)] += 1
-        intervals.append(f"{mask:6s} {keep:5g}  {name:7s} median {statistics.median(values):.3f}"
-                         f"  [{low:.3f}, {high:.3f}] ({coverage:.1%})  target {target:g}:"
-                         f" {verdict(low, high, target)}")
+        outcome = verdict(low, high, target)
+        missed_medians += median < target
+        verdicts[outcome] += 1
+        intervals.append(f"{mask:6s} {keep:5g}  {name:7s} median {median:.3f}"
+                         f"  [{low:.3f}, {high:.3f}] ({coverage:.1%})  target {target:g}: {outcome}")
+    checked += len(checks)
 print(f"medians missing their target: {missed_medians} of {checked}")
 print(f"confidence intervals of the medians (order statistics, coverage >= {args.level:g}):")
 print("\n".join(intervals))
