@@ -1,5 +1,6 @@
 """LiteAttention (python/liteattn/attention.py) on the CPU, through the reference op."""
 
+import inspect
 import math
 import warnings
 
@@ -463,6 +464,45 @@ def test_constructor_validation():
         LiteAttention()(*random_qkv(), layout="hsd")
 
 
+# ---------------------------------------------------------------------------- torch.compile
+
+
+def _block(lite, q, k, v):
+    # Work on both sides of the call, so the compiled code has a graph before and after it.
+    return lite(q * 1.0, k, v).float().mul(2.0)
+
+
+def test_compiled_caller_matches_eager_without_recompiling(seed):
+    """A call is one graph break: the code around it compiles once, and ten steps of a
+    changing step counter, buffer flip and history recompile nothing."""
+    steps = 10
+    traj = trajectory(seed, steps=steps)
+    eager, compiled = LiteAttention(-8.0), LiteAttention(-8.0)
+    compiled_block = torch.compile(_block)
+    torch._dynamo.reset()
+    with torch._dynamo.config.patch(error_on_recompile=True):
+        for step in range(steps):
+            q, k, v = traj(step)
+            expected = _block(eager, q, k, v)
+            assert torch.equal(compiled_block(compiled, q, k, v), expected), f"step {step}: out differs"
+            assert torch.equal(compiled.mask(), eager.mask()), f"step {step}: mask differs"
+    assert compiled.step() == steps
+    assert compiled.history() == eager.history()
+    assert eager.history()[-1] > 0, "no tile was skipped: the mask comparison above proved nothing"
+
+
+@pytest.mark.skipif(
+    "reason" not in inspect.signature(torch.compiler.disable).parameters,
+    reason="this torch's compiler.disable takes no reason to show",
+)
+def test_fullgraph_compile_names_the_op_to_use_instead(seed):
+    lite = LiteAttention(-8.0)
+    torch._dynamo.reset()
+    with pytest.raises(Exception, match=r"torch\.ops\.liteattn\.forward"):
+        torch.compile(_block, fullgraph=True)(lite, *random_qkv())
+    assert lite.step() == 0 and not lite.branches
+
+
 # ---------------------------------------------------------------------------- GPU: no syncs, CUDA graphs
 # Marked `gpu`: tests/conftest.py skips them without a Hopper GPU and the compiled kernels.
 
@@ -504,3 +544,39 @@ def test_gpu_call_replays_from_a_cuda_graph(seed):
     assert torch.equal(out, expected)
     assert torch.equal(lite.mask(), expected_mask)
     assert [m.data_ptr() for m in lite._branches["default"].masks] == buffers
+
+
+@pytest.mark.gpu
+def test_gpu_two_captured_steps_replay_a_generation(seed):
+    """README: capture two consecutive steps (one per buffer of the pair) and replay them
+    in turn; the mask then grows on the device exactly as eager steps grow it."""
+    traj = VideoTrajectory(4, 8, 16, 2, 64, 2, seed=seed, device="cuda")
+    lite = LiteAttention(-10.0)
+    lite(*traj(0))  # allocates the pair
+    q, k, v = (t.clone() for t in traj(1))  # static inputs, as a captured graph needs
+
+    expected, mask = [], lite.mask().clone()
+    for _ in range(4):
+        grown = torch.empty_like(mask)
+        out, _ = OP(q, k, v, skip_in=mask, skip_out=grown, threshold=-10.0)
+        expected.append((out, grown))
+        mask = grown
+
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    graphs, outs, written = [], [], []
+    with torch.cuda.stream(side):
+        for _ in range(2):
+            graph = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(graph):
+                outs.append(lite(q, k, v))
+            graphs.append(graph)
+            written.append(lite.mask())  # the host flipped: this is the buffer the step writes
+    torch.cuda.current_stream().wait_stream(side)
+
+    for i, (out, grown) in enumerate(expected):
+        graphs[i % 2].replay()
+        torch.cuda.synchronize()
+        assert torch.equal(outs[i % 2], out), f"replay {i}: out differs from the eager step"
+        assert torch.equal(written[i % 2], grown), f"replay {i}: mask differs from the eager step"
+    assert bool(expected[-1][1].any()), "no tile was ever marked: the mask comparisons proved little"

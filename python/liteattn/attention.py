@@ -6,14 +6,27 @@ then flips the pair, so the mask only grows over a generation (DESIGN.md section
 Guidance branches (``"cond"``/``"uncond"``) keep separate pairs so they never read each
 other's decisions.
 
-The per-step path allocates nothing once the buffers exist, never reads a tensor on the
-host and never synchronises, so a step can be captured in a CUDA graph: statistics stay
-device tensors until a reader such as :meth:`LiteAttention.history` asks for floats.
+The per-step path never reads a tensor on the host and never synchronises: statistics stay
+device tensors until a reader such as :meth:`LiteAttention.history` asks for floats. Once
+the mask buffers exist it allocates only through torch (the op's outputs and workspace,
+the call's statistics).
+
+``torch.compile``: a call is one graph break. Its bookkeeping is Python state that changes
+every step (step counter, buffer flip, history), and tracing it would recompile at every
+step; so :meth:`LiteAttention.__call__` is excluded from tracing and the code around it
+still compiles. ``fullgraph=True`` therefore fails on a module that calls a LiteAttention;
+for a fullgraph region call ``torch.ops.liteattn.forward`` with your own pair of masks.
+
+CUDA graphs: capturing a call records that one step, with its buffers and threshold;
+replaying it repeats the step (same ``skip_in``, same ``skip_out``) and advances nothing on
+the host. To replay a generation, capture two consecutive steps (one per buffer of the
+pair) and replay their graphs in turn.
 """
 
 from __future__ import annotations
 
 import contextlib
+import inspect
 import math
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -29,6 +42,18 @@ TokenRanges = Sequence[tuple[int, int | None]]
 
 DEFAULT_BRANCH = "default"
 _LAYOUTS = ("bshd", "bhsd")
+
+_NOT_TRACED_BECAUSE = (
+    "LiteAttention keeps per-step Python state (step counter, buffer flip, history) that would "
+    "recompile the graph at every step; call torch.ops.liteattn.forward directly in a fullgraph region"
+)
+
+
+def _opaque_to_compile(fn):
+    """torch.compiler.disable, with the reason Dynamo shows where the torch has the argument."""
+    if "reason" in inspect.signature(torch.compiler.disable).parameters:
+        return torch.compiler.disable(fn, reason=_NOT_TRACED_BECAUSE)
+    return torch.compiler.disable(fn)
 
 
 @dataclass
@@ -119,6 +144,7 @@ class LiteAttention:
 
     # ------------------------------------------------------------------ the call
 
+    @_opaque_to_compile
     def __call__(
         self,
         q: torch.Tensor,
