@@ -6,7 +6,9 @@ matches the message: it must name the argument, the value given and what is expe
 """
 
 import math
+import re
 
+import numpy as np
 import pytest
 import torch
 
@@ -333,6 +335,53 @@ def test_skip_out_aliases_must_compute():
         call(q, k, v, skip_out=must_compute.view(1, 1, 1, 1), must_compute=must_compute)
 
 
+def test_skip_out_is_skip_in_through_from_numpy_twice():
+    q, k, v = qkv()
+    skip_in, _, _ = masks_for(q, k)
+    words = skip_in.numpy().copy()
+    first, second = torch.from_numpy(words), torch.from_numpy(words)
+    assert not torch._C._is_alias_of(first, second)  # one memory, two storages
+    before = words.copy()
+    with pytest.raises(ValueError, match=r"^skip_out: expected memory disjoint from skip_in "
+                                         r".* got overlapping tensors"):
+        call(q, k, v, first, second, -4.0)
+    assert np.array_equal(words, before), "a failed call wrote skip_out"
+
+
+def test_skip_out_partially_overlaps_skip_in_through_dlpack():
+    q, k, v = qkv()
+    skip_in, _, _ = masks_for(q, k)
+    n = skip_in.numel()
+    buffer = torch.zeros(2 * n, dtype=torch.int32)
+    first = buffer[:n].view(skip_in.shape)
+    # The last word of first is the first word of overlapping, reached through a new storage.
+    overlapping = torch.from_dlpack(buffer[n - 1: 2 * n - 1]).view(skip_in.shape)
+    assert not torch._C._is_alias_of(first, overlapping)
+    assert overlapping.data_ptr() == first[-1, -1, -1, -1:].data_ptr()
+    with pytest.raises(ValueError, match=r"^skip_out: expected memory disjoint from skip_in"):
+        call(q, k, v, first, overlapping, -4.0)
+    assert torch.equal(buffer, torch.zeros_like(buffer)), "a failed call wrote skip_out"
+
+
+def test_skip_out_partially_overlaps_q_through_dlpack():
+    q, k, v = qkv()
+    skip_in, _, _ = masks_for(q, k)
+    words = torch.from_dlpack(q.view(torch.int32).view(-1)[5: 5 + skip_in.numel()])
+    with pytest.raises(ValueError, match=r"^skip_out: expected memory disjoint from q"):
+        call(q, k, v, skip_in, words.view(skip_in.shape), -4.0)
+
+
+def test_adjacent_masks_through_two_storages_are_accepted():
+    q, k, v = qkv()
+    skip_in, _, _ = masks_for(q, k)
+    n = skip_in.numel()
+    words = np.zeros(2 * n, dtype=np.int32)
+    first, second = torch.from_numpy(words[:n]), torch.from_numpy(words[n:])
+    first.copy_(skip_in.view(-1))
+    call(q, k, v, first.view(skip_in.shape), second.view(skip_in.shape), -4.0)
+    assert torch.equal(first, skip_in.view(-1))
+
+
 # ---- scalars ----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("threshold", (math.nan, 0.0, -0.0, 1.0, 10.0, math.inf))
@@ -357,18 +406,57 @@ def test_good_threshold(threshold):
     call(q, k, v, skip_in, skip_out, threshold)
 
 
-@pytest.mark.parametrize("scale", (0.0, -0.125, math.nan, math.inf, -math.inf))
+FLOAT32 = torch.finfo(torch.float32)
+
+
+@pytest.mark.parametrize("scale", (
+    0.0, -0.125, math.nan, math.inf, -math.inf,
+    1e39,  # float32 inf
+    2.0 * FLOAT32.max,
+    1e-50,  # float32 0
+    FLOAT32.tiny / 2,  # float32 subnormal
+))
 def test_bad_softmax_scale(scale):
     q, k, v = qkv()
-    with pytest.raises(ValueError, match=rf"^softmax_scale: expected None or a positive finite "
-                                         rf"float, got {scale}$"):
+    message = (f"softmax_scale: expected None or a positive finite float in float32's normal "
+               f"range [{FLOAT32.tiny}, {FLOAT32.max}], got {scale}")
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         call(q, k, v, softmax_scale=scale)
+
+
+@pytest.mark.parametrize("scale", (FLOAT32.tiny, FLOAT32.max, 1))
+def test_softmax_scale_at_float32_bounds_is_accepted(scale):
+    q, k, v = qkv()
+    assert validate_forward(q, k, v, softmax_scale=scale).softmax_scale == scale
 
 
 def test_softmax_scale_not_a_number():
     q, k, v = qkv()
     with pytest.raises(TypeError, match=r"^softmax_scale: expected None or a float, got str"):
         validate_forward(q, k, v, softmax_scale="0.1")
+
+
+# ---- 32-bit sizes -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, dim, dim_name", (
+    ("q", 0, "batch"), ("q", 1, "seqlen_q"), ("q", 2, "heads_q"),
+    ("k", 1, "seqlen_k"), ("v", 1, "seqlen_k"), ("v", 2, "heads_kv"),
+))
+def test_size_beyond_int32_is_rejected(name, dim, dim_name):
+    args = dict(zip("qkv", qkv(batch=1, seqlen_q=1, seqlen_k=1, heads_q=1, heads_kv=1)))
+    sizes = list(args[name].shape)
+    sizes[dim] = 2**31
+    args[name] = args[name].expand(sizes)  # stride 0: no memory behind it
+    message = (f"{name}: expected {dim_name} <= 2147483647 (the kernel takes 32-bit sizes), "
+               f"got {dim_name}=2147483648 (shape {tuple(sizes)})")
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        call(**args)
+
+
+def test_size_at_int32_max_is_accepted():
+    q = torch.empty(1, 128, 1, 64, dtype=torch.bfloat16, device="meta")
+    k = torch.empty(1, 2**31 - 1, 1, 64, dtype=torch.bfloat16, device="meta")
+    assert validate_forward(q, k, k).seqlen_k == 2**31 - 1
 
 
 # ---- mask length limit ----------------------------------------------------------------------

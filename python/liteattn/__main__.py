@@ -163,7 +163,10 @@ class _Progress:
 
 
 def default_device() -> str:
-    return "cuda" if torch.cuda.is_available() and has_cuda_kernels() else "cpu"
+    """cuda on a Hopper GPU (compute capability 9.0, what the kernels need) with the
+    kernels built, else cpu: the reference, which runs anywhere."""
+    on_hopper = torch.cuda.is_available() and torch.cuda.get_device_capability() == (9, 0)
+    return "cuda" if on_hopper and has_cuda_kernels() else "cpu"
 
 
 def run_demo(args: argparse.Namespace, out=None) -> list[StepResult]:
@@ -221,19 +224,46 @@ def run_demo(args: argparse.Namespace, out=None) -> list[StepResult]:
     return results
 
 
+def _number(parse, text: str, accepted, expected: str):
+    """``parse(text)`` if it parses and is ``accepted``, else an argparse error saying
+    what was ``expected`` (argparse prefixes the argument's name)."""
+    try:
+        value = parse(text)
+    except ValueError:
+        value = None
+    if value is None or not accepted(value):
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    return _number(int, text, lambda n: n >= 1, "an integer >= 1")
+
+
+def _threshold(text: str) -> float:
+    # One comparison rejects nan, zero, positive values and +inf, as the op does.
+    return _number(float, text, lambda t: t < 0,
+                   "a finite negative float or -inf (log2 of a probability ratio)")
+
+
+def _seed(text: str) -> int:
+    # The range torch.Generator.manual_seed takes.
+    return _number(int, text, lambda n: -(2**63) <= n < 2**64, "an integer in [-2**63, 2**64 - 1]")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m liteattn", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="LiteAttention over a simulated denoising trajectory")
-    demo.add_argument("--steps", type=int, help="denoising steps (12 on CPU, 30 on GPU)")
-    demo.add_argument("--threshold", type=float, default=-10.0, help="log2 probability ratio (default -10)")
-    demo.add_argument("--frames", type=int, help="latent frames (8 on CPU, 21 on GPU)")
-    demo.add_argument("--height", type=int, help="token rows per frame (16 on CPU, 30 on GPU)")
-    demo.add_argument("--width", type=int, help="token columns per frame (16 on CPU, 52 on GPU)")
-    demo.add_argument("--heads", type=int, help="attention heads (4 on CPU, 12 on GPU)")
+    demo.add_argument("--steps", type=_positive_int, help="denoising steps (12 on CPU, 30 on GPU)")
+    demo.add_argument("--threshold", type=_threshold, default=-10.0, help="log2 probability ratio (default -10)")
+    demo.add_argument("--frames", type=_positive_int, help="latent frames (8 on CPU, 21 on GPU)")
+    demo.add_argument("--height", type=_positive_int, help="token rows per frame (16 on CPU, 30 on GPU)")
+    demo.add_argument("--width", type=_positive_int, help="token columns per frame (16 on CPU, 52 on GPU)")
+    demo.add_argument("--heads", type=_positive_int, help="attention heads (4 on CPU, 12 on GPU)")
     demo.add_argument("--head-dim", type=int, choices=(64, 128), help="64 on CPU, 128 on GPU")
-    demo.add_argument("--device", help="cpu or cuda (default: cuda when the kernels are built)")
-    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--device", help="cpu or cuda (default: cuda on a Hopper GPU with the kernels built)")
+    demo.add_argument("--seed", type=_seed, default=0)
     return parser
 
 

@@ -4,7 +4,8 @@ One call is one attention, a pure function of its inputs plus the skip_out it wr
 CPU runs the reference, CUDA the compiled kernel through ``liteattn._C``, and the fake
 (meta) kernel gives shapes only, so ``torch.compile(fullgraph=True)`` traces the op.
 Every kernel validates first (validation.py) and nothing here reads tensor data or
-synchronises, so the CUDA path can be captured in a CUDA graph.
+synchronises, so the CUDA path can be captured in a CUDA graph. The op is inference-only:
+inputs that require grad are accepted, and a backward through the outputs raises.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ SCHEMA = (
 
 _lib = torch.library.Library("liteattn", "DEF")
 _lib.define(SCHEMA)
+# Held here, not looked up per call: the Autograd kernel redispatches to this overload
+# even where torch.ops.liteattn.forward is patched (tests wrap it to record calls).
+_OVERLOAD = torch.ops.liteattn.forward.default
 
 
 def _outputs(q: torch.Tensor, shape: CallShape):
@@ -86,8 +90,54 @@ def _forward_cuda(q, k, v, skip_in=None, skip_out=None, threshold=-10.0,
     return out, lse
 
 
+class _InferenceOnly(torch.autograd.Function):
+    """The op under autograd: the device's forward, and a backward that refuses.
+
+    No kernel computes gradients. Without an Autograd kernel, PyTorch's deprecated
+    fallback would run the CPU reference with grad mode on and fail in backward on the
+    reference's in-place ops. With this one, inputs that require grad (computed from
+    Parameters outside torch.no_grad) run the plain forward, and only an actual backward
+    through the op fails, saying why. Under torch.compile the backward is traced when the
+    graph is compiled, so there the same error comes at compile time.
+    """
+
+    @staticmethod
+    def forward(ctx, keyset, *args):
+        return _forward_below_autograd(keyset, *args)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise RuntimeError(
+            "liteattn.forward is inference-only and has no backward; run it under "
+            "torch.no_grad() or torch.inference_mode(), or detach its output, or use "
+            "dense attention (torch.nn.functional.scaled_dot_product_attention) where "
+            "gradients are needed"
+        )
+
+
+def _forward_below_autograd(keyset, *args):
+    with torch._C._AutoDispatchBelowADInplaceOrView():
+        result = _OVERLOAD.redispatch(keyset & torch._C._after_ADInplaceOrView_keyset, *args)
+    # Below ADInplaceOrView nothing bumps skip_out's version counter (and the binding
+    # writes through a raw pointer), so it is bumped here, once a call, as the fallback
+    # this kernel replaces did: autograd then notices a saved skip_out being overwritten.
+    skip_out = args[4] if len(args) > 4 else None
+    if skip_out is not None:
+        torch.autograd.graph.increment_version(skip_out)
+    return result
+
+
+def _forward_autograd(keyset, *args):
+    # torch.library.register_autograd refuses this op: its schema mutates skip_out, so it
+    # is not functional. This is what register_autograd would register, by hand.
+    if torch.is_grad_enabled() and torch._C._any_requires_grad(*args):
+        return _InferenceOnly.apply(keyset, *args)
+    return _forward_below_autograd(keyset, *args)
+
+
 _lib.impl("forward", _forward_cpu, "CPU")
 _lib.impl("forward", _forward_cuda, "CUDA")
+_lib.impl("forward", _forward_autograd, "Autograd", with_keyset=True)
 torch.library.register_fake("liteattn::forward", _forward_fake, lib=_lib)
 
 

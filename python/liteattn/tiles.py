@@ -77,13 +77,8 @@ def tile_shape(head_dim: int, dtype: torch.dtype) -> tuple[int, int]:
         raise ValueError(f"head_dim must be one of {supported}, got {head_dim}")
     compiled = _compiled()
     if compiled is not None:
-        try:
-            block_m, block_n = compiled.tile_shape(head_dim, name)
-            return int(block_m), int(block_n)
-        except ValueError:
-            # This build left the head dim out (LITEATTN_HEAD_DIMS); its shape is still
-            # defined by traits.h, which the CPU reference needs to lay out masks.
-            pass
+        block_m, block_n = compiled.tile_shape(head_dim, name)
+        return int(block_m), int(block_n)
     return TILE_SHAPES[(head_dim, dtype)]
 
 

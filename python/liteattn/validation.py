@@ -27,6 +27,16 @@ from . import skipmask, tiles
 TMA_ALIGN_BYTES = 16
 TMA_STRIDE_ELEMENTS = 8
 
+# The binding takes sizes as C++ int and softmax_scale as float (cpp/bindings.cpp).
+MAX_SIZE = 2**31 - 1
+FLOAT32 = torch.finfo(torch.float32)
+
+_DIM_NAMES = {
+    "q": ("batch", "seqlen_q", "heads_q", "head_dim"),
+    "k": ("batch", "seqlen_k", "heads_kv", "head_dim"),
+    "v": ("batch", "seqlen_k", "heads_kv", "head_dim"),
+}
+
 
 @dataclass(frozen=True)
 class CallShape:
@@ -73,6 +83,7 @@ def validate_forward(
             raise TypeError(
                 f"{name}: expected dtype {_or_list(tiles.SUPPORTED_DTYPES)}, got {t.dtype}"
             )
+        _check_sizes(name, t)
     for name, t in (("k", k), ("v", v)):
         if t.dtype != q.dtype:
             raise TypeError(f"{name}: expected dtype {q.dtype} (same as q), got {t.dtype}")
@@ -158,6 +169,16 @@ def _check_tensor(name, t):
         raise TypeError(f"{name}: expected a torch.Tensor, got {type(t).__name__}")
 
 
+def _check_sizes(name, t):
+    # Reachable without the memory: an expanded (stride 0) tensor of 2**31 rows.
+    for dim_name, size in zip(_DIM_NAMES[name], t.shape):
+        if size > MAX_SIZE:
+            raise ValueError(
+                f"{name}: expected {dim_name} <= {MAX_SIZE} (the kernel takes 32-bit sizes), "
+                f"got {dim_name}={size} (shape {tuple(t.shape)})"
+            )
+
+
 def _check_tma_layout(name, t):
     if t.stride(-1) != 1:
         raise ValueError(
@@ -206,28 +227,38 @@ def _resolve_scale(softmax_scale, head_dim):
         raise TypeError(
             f"softmax_scale: expected None or a float, got {type(softmax_scale).__name__}"
         )
-    if not 0 < softmax_scale < math.inf:
+    # The kernel takes a float32: larger values would become inf, smaller ones lose
+    # precision (subnormal) or become 0.
+    if not FLOAT32.tiny <= softmax_scale <= FLOAT32.max:
         raise ValueError(
-            f"softmax_scale: expected None or a positive finite float, got {softmax_scale}"
+            f"softmax_scale: expected None or a positive finite float in float32's normal "
+            f"range [{FLOAT32.tiny}, {FLOAT32.max}], got {softmax_scale}"
         )
     return softmax_scale if isinstance(softmax_scale, torch.SymFloat) else float(softmax_scale)
 
 
 def _overlaps(a: torch.Tensor, b: torch.Tensor) -> bool:
-    """Whether two tensors share bytes, judged from storage identity and byte ranges.
+    """Whether two tensors share bytes, judged from byte ranges.
 
-    Byte ranges make this conservative for interleaved strided views of one storage,
+    Tensors with an address are compared by address: one memory can sit behind two
+    storages (torch.from_numpy twice, a DLPack round trip), which share no StorageImpl.
+    Fake and meta tensors have no address; they overlap only within one storage.
+    Byte ranges make this conservative for interleaved strided views of one memory,
     which never happens to a contiguous mask.
     """
-    if not torch._C._is_alias_of(a, b):
+    if _has_address(a) and _has_address(b):
+        a_start, a_end = _byte_range(a, a.data_ptr())
+        b_start, b_end = _byte_range(b, b.data_ptr())
+    elif torch._C._is_alias_of(a, b):
+        a_start, a_end = _byte_range(a, a.storage_offset() * a.element_size())
+        b_start, b_end = _byte_range(b, b.storage_offset() * b.element_size())
+    else:
         return False
-    a_start, a_end = _byte_range(a)
-    b_start, b_end = _byte_range(b)
     return a_start < b_end and b_start < a_end
 
 
-def _byte_range(t):
-    start = t.storage_offset() * t.element_size()
+def _byte_range(t, start):
+    """[start, end) of the bytes `t` reaches, from the byte at which its element 0 sits."""
     if t.numel() == 0:
         return start, start
     span = 1 + sum((size - 1) * stride for size, stride in zip(t.shape, t.stride()))
