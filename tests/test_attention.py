@@ -198,12 +198,22 @@ def test_invalid_threshold_raises_without_state_change(seed, bad):
     assert_same_state(before, snapshot(lite))
 
 
+@pytest.mark.parametrize(
+    "bad, where",
+    [(1.0, ""), (0, ""), (float("nan"), ""), ([-8.0, -4.0, 0.5], "step 2 "), ([float("nan")], "step 0 ")],
+    ids=["positive", "zero", "nan", "list_entry", "list_nan"],
+)
+def test_fixed_threshold_values_checked_at_construction(bad, where):
+    with pytest.raises(ValueError, match=rf"^threshold: {where}got .*, expected a negative float"):
+        LiteAttention(bad)
+
+
 def test_empty_threshold_list_rejected():
     with pytest.raises(ValueError, match="threshold"):
         LiteAttention([])
 
 
-@pytest.mark.parametrize("bad", [None, "-8", [-8.0, "strict"]])
+@pytest.mark.parametrize("bad", [None, "-8", [-8.0, "strict"], True])
 def test_threshold_of_wrong_kind_rejected(bad):
     with pytest.raises(ValueError, match=r"^threshold: got .*, expected a float, a sequence of floats"):
         LiteAttention(bad)

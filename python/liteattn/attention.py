@@ -120,6 +120,11 @@ class LiteAttention:
             raise ValueError(f"layout: got {layout!r}, expected one of {_LAYOUTS}")
         if warmup_steps < 0:
             raise ValueError(f"warmup_steps: got {warmup_steps}, expected >= 0")
+        if isinstance(threshold, bool):
+            raise ValueError(
+                f"threshold: got {threshold!r}, expected a float, a sequence of floats (one per step) "
+                "or a callable step -> float"
+            )
         if callable(threshold) or isinstance(threshold, (int, float)):
             self.threshold = threshold
         else:
@@ -132,6 +137,13 @@ class LiteAttention:
                 ) from None
             if not self.threshold:
                 raise ValueError("threshold: got an empty sequence, expected one value per step")
+        # Fixed values are checked now, so a bad one fails here and not at the first step;
+        # a callable's values can only be checked as each step asks for one.
+        if isinstance(self.threshold, list):
+            for step, value in enumerate(self.threshold):
+                _checked_threshold(value, f"step {step} ")
+        elif not callable(self.threshold):
+            _checked_threshold(float(self.threshold), "")
         self.warmup_steps = int(warmup_steps)
         self.enabled = bool(enabled)
         self.must_compute = _normalise_ranges(must_compute, "must_compute")
@@ -239,12 +251,7 @@ class LiteAttention:
             value = float(self.threshold)
         else:
             value = float(self.threshold[min(step, len(self.threshold) - 1)])
-        if math.isnan(value) or value >= 0:
-            raise ValueError(
-                f"threshold: step {step} got {value}, expected a negative float (log2 of a probability "
-                "ratio) or -inf"
-            )
-        return value
+        return _checked_threshold(value, f"step {step} ")
 
     def step(self, branch: str | None = None) -> int:
         """How many calls ``branch`` has made since its last reset."""
@@ -386,6 +393,14 @@ class LiteAttention:
             f"LiteAttention(name={self.name!r}, threshold={thr}, warmup_steps={self.warmup_steps}, "
             f"enabled={self.enabled}, branches={list(self._branches)})"
         )
+
+
+def _checked_threshold(value: float, where: str) -> float:
+    if math.isnan(value) or value >= 0:
+        raise ValueError(
+            f"threshold: {where}got {value}, expected a negative float (log2 of a probability ratio) or -inf"
+        )
+    return value
 
 
 def _shape_key(q: torch.Tensor, k: torch.Tensor) -> tuple:
