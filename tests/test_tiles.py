@@ -1,8 +1,7 @@
-import importlib
-
 import pytest
 import torch
 
+from conftest import compiled_extension
 from liteattn import tiles
 
 
@@ -58,10 +57,7 @@ def test_grid_from_block_shape_with_partial_tiles():
 
 
 def test_compiled_tile_shapes_agree_with_table():
-    try:
-        compiled = importlib.import_module("liteattn._C")
-    except ImportError as e:
-        pytest.skip(f"liteattn._C is not built here ({e}); nothing to compare the table with")
+    compiled = compiled_extension()
     head_dims = list(compiled.compiled_head_dims())
     assert head_dims, "liteattn._C reports no compiled head dims"
     for head_dim in head_dims:
@@ -74,8 +70,4 @@ def test_compiled_tile_shapes_agree_with_table():
 
 
 def test_max_mask_words_matches_compiled():
-    try:
-        from liteattn import _C
-    except ImportError as e:
-        pytest.skip(f"liteattn._C is not built here ({e}); nothing to compare with")
-    assert tiles.MAX_MASK_WORDS == _C.max_mask_words
+    assert tiles.MAX_MASK_WORDS == compiled_extension().max_mask_words
