@@ -42,15 +42,15 @@ build_trees() {
   done
   echo "left after builds: $(left) s"
 }
-# GPU tests of each named tree in turn (at most 100 s each), keeping `reserve` ($1)
-# seconds for the later steps; the trees that pass go into the array `passed`.
+# GPU tests of each named tree in turn (at most TEST_CAP s each, default 100), keeping
+# `reserve` ($1) seconds for the later steps; the trees that pass go into the array `passed`.
 test_each() {
   local reserve=$1 t t_allow rc
   shift
   passed=()
   for t in "$@"; do
     t_allow=$(allow $reserve 40) || break
-    [ $t_allow -gt 100 ] && t_allow=100
+    [ $t_allow -gt ${TEST_CAP:-100} ] && t_allow=${TEST_CAP:-100}
     timeout -k 5 $t_allow bash bench/gpu_trees.sh stages test .variants/$t > $OUT/test_$t.log 2>&1
     rc=$?
     cleanup

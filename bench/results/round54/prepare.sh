@@ -1,0 +1,15 @@
+# Prepares round 54's trees (run here, on a committed HEAD of main; see run.sh):
+#   main = main as is (its GPU tests were strengthened in the twenty-first session and
+#          have not run on a GPU yet);
+#   hyb  = main + hybrid-order.patch (round 53's candidate: only the last heads keep
+#          their light tiles for the end);
+#   rob  = main + robust/*.patch (the -inf row guard in the softmax, tile-order tickets,
+#          a TMA descriptor check, an order-kernel launch message, the bench's runtime).
+# hyb and rob both change cpp/tile_order.cu and do not apply together.
+set -euo pipefail
+cd "$(git rev-parse --show-toplevel)"
+rm -rf .variants
+bash bench/gpu_trees.sh patched main
+bash bench/gpu_trees.sh patched hyb hybrid-order.patch
+bash bench/gpu_trees.sh patched rob $(cd bench/results/next && ls robust/*.patch)
+du -sh .variants
