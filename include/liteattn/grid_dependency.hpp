@@ -1,5 +1,5 @@
-// Programmatic dependent launch (sm_90): the forward kernel is launched while the last
-// tile order kernel before it (order_tiles_by_work) still runs, so its launch and prologue
+// Programmatic dependent launch (sm_90): the forward kernel is launched while the tile
+// order kernel before it (order_tiles_by_work) still runs, so its launch and prologue
 // (barrier init, descriptor prefetch, clearing the vote rows) overlap that kernel instead
 // of following it. That kernel lets the next one start at once; the forward kernel waits
 // for its writes before the first read of the workspace. Both are no-ops in a kernel

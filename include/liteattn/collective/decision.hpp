@@ -15,7 +15,8 @@
 // needs a plain store, and every writer stores the same value 1.
 //
 // Vote rows alternate with the tile parity (a CTA's tile_iter). Row b is cleared by the
-// producer while it issues the loads of tile t+1 (after their first K, V pair, or K), so
+// producer while it issues the loads of tile t+1 (after their first K, V pair; after the
+// K of a row with one key tile; at once in a row with none), so
 // before any load of tile t+2, the next tile to vote into row b; the consumers reach
 // those votes only through mbarriers the producer arrives on after the clear, which
 // orders it. The same chain keeps a row's mbarrier from running a phase ahead of the

@@ -2,10 +2,11 @@
 // K, V (per key tile, into a multi-stage pipeline); the consumer side runs, per
 // warpgroup, S = Q K^T, the online softmax and O += P V. Both sides take their key tiles
 // from a KeyTileIterator built from the same mask row, so a skipped tile is neither
-// loaded nor multiplied. Inside a warpgroup the softmax of tile i overlaps the GEMMs of
-// tile i+1 (S_{i+1} and P_i V_i are in flight while tile i+1's softmax runs), and the
-// consumer warpgroups may take turns issuing their GEMMs (MmaTurns, where traits.h says it
-// pays), so one warpgroup's softmax runs under the others' GEMMs.
+// loaded nor multiplied. Inside a warpgroup the GEMMs S_{i+1} = Q K_{i+1}^T and
+// O += P_i V_i are issued together, and the softmax of tile i+1 waits only for S_{i+1},
+// so P_i V_i runs under it. The consumer warpgroups may take turns issuing their GEMMs
+// (MmaTurns, where traits.h says it pays), so one warpgroup's softmax runs under the
+// others' GEMMs.
 #pragma once
 
 #include <cute/tensor.hpp>

@@ -105,7 +105,7 @@ __global__ void __launch_bounds__(Traits::kNumThreads, 1)
     for (int i = threadIdx.x; i < Traits::kMaxMaskWords * 8; i += blockDim.x) row[i] = 0u;
   }
   cutlass::arch::fence_barrier_init();
-  // Everything above overlaps the second tile order kernel; the scheduler's counter and
+  // Everything above overlaps the tile order kernel; the scheduler's counter and
   // order (and skip_in, stream-ordered before those kernels) are read only below.
   wait_for_prerequisite_grids();
   __syncthreads();
