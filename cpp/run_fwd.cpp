@@ -1,5 +1,7 @@
-// run_fwd: the checks only the C++ side can make (device, pointers the kernel will
-// dereference, alignment that TMA needs), then dispatch to the compiled instantiation.
+// run_fwd: the checks only the C++ side can make (the current device's compute
+// capability, pointers the kernel will dereference, alignment that TMA needs), then
+// dispatch to the compiled instantiation. That every pointer belongs to the current
+// device is the caller's precondition (api.h).
 // LITEATTN_HEAD_DIM_<D> is defined by CMake for each head dim that was built.
 #include <algorithm>
 #include <cstdint>

@@ -60,6 +60,9 @@ struct FwdParams {
 
 // Launches on `stream`; never synchronises. Throws std::invalid_argument for
 // parameters the kernel cannot take and std::runtime_error for CUDA failures.
+// Precondition, not checked: every pointer (and `stream`) belongs to the current device,
+// which must be a compute capability 9.0 GPU (that much is checked). The torch op makes
+// it so (it sets q's device current and validates that every tensor is on it).
 void run_fwd(const FwdParams& params, cudaStream_t stream);
 
 // Size of FwdParams::workspace in int32 elements for these parameters (pointers unused
