@@ -315,3 +315,26 @@ def test_layer_filter_keeps_other_layers_stock(seed):
     with torch.no_grad():
         out = model(latents(), torch.tensor([500.0]), torch.randn(1, 8, 32)).sample
     assert torch.isfinite(out).all() and layers["blocks.1.attn1"].step() == 1
+
+
+def test_compiled_blocks_match_eager_without_recompiling(seed):
+    """Regional compilation (each transformer block compiled, as diffusers'
+    compile_repeated_blocks does): a LiteAttention call is one graph break, so the
+    blocks compile once and every step and branch reuses them."""
+    eager = make_local(tiny_wan())
+    compiled = make_local(tiny_wan())
+    compiled.load_state_dict(eager.state_dict())
+    eager_layers = lite_diffusers.enable(eager, threshold=-5.0)
+    compiled_layers = lite_diffusers.enable(compiled, threshold=-5.0)
+    for block in compiled.blocks:
+        block.compile()
+    x, prompt, negative = latents(), torch.randn(1, 8, 32), torch.randn(1, 8, 32)
+    expected = generate(eager, x, 4, prompt, negative, pipeline_reset=False)
+    torch._dynamo.reset()
+    with torch._dynamo.config.patch(error_on_recompile=True):
+        got = generate(compiled, x, 4, prompt, negative, pipeline_reset=False)
+    assert rel(got, expected) < 1e-4
+    for name, lite in compiled_layers.items():
+        for branch in ("cond", "uncond"):
+            assert lite.history(branch) == eager_layers[name].history(branch), f"{name} {branch}"
+    assert max(l.history("cond")[-1] for l in compiled_layers.values()) > 0.1, "no real sparsity"
