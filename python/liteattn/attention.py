@@ -120,12 +120,9 @@ class LiteAttention:
             raise ValueError(f"layout: got {layout!r}, expected one of {_LAYOUTS}")
         if warmup_steps < 0:
             raise ValueError(f"warmup_steps: got {warmup_steps}, expected >= 0")
-        if isinstance(threshold, bool):
-            raise ValueError(
-                f"threshold: got {threshold!r}, expected a float, a sequence of floats (one per step) "
-                "or a callable step -> float"
-            )
-        if callable(threshold) or isinstance(threshold, (int, float)):
+        # A bool is an int to Python but no threshold: it goes to the sequence branch,
+        # which refuses it with the message every other wrong kind gets.
+        if callable(threshold) or (isinstance(threshold, (int, float)) and not isinstance(threshold, bool)):
             self.threshold = threshold
         else:
             try:
