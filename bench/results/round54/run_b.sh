@@ -1,7 +1,9 @@
 # Round 54, second call, on the machine warm from run.sh and without carry (so that the
 # trees it built stay): the sanitizers of the candidates whose GPU tests passed (PASSED,
-# e.g. "hyb rob"), then compare.py on COMPARE_TREE (default hyb) at CogVideoX's shape.
-#   run(command="PASSED='hyb rob' BUDGET_S=<budget_left_s - 60, at most 560> bash bench/results/round54/run_b.sh",
+# e.g. "hybrob": its stack holds hyb's code, so one sanitizer run covers both; name hyb
+# too only if hybrob failed), then compare.py on COMPARE_TREE (default hyb; hybrob when
+# it passed) at CogVideoX's shape.
+#   run(command="PASSED='hybrob' COMPARE_TREE=hybrob BUDGET_S=<budget_left_s - 60, at most 560> bash bench/results/round54/run_b.sh",
 #       kind="nvidia-h100-x1")
 source bench/device_call.sh
 start_call 560
