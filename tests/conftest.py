@@ -17,7 +17,7 @@ seed that replays it. Files that want the skip condition explicitly can import i
 import pytest
 import torch
 
-from attention_utils import seed  # noqa: F401  (a fixture: every GPU test takes it)
+from attention_utils import seed  # noqa: F401  (a fixture, for every test module: GPU tests take it through gpu_test_setup)
 from liteattn import tiles
 
 

@@ -10,7 +10,7 @@ import torch
 from liteattn import skipmask, tiles
 from liteattn.__main__ import VideoTrajectory
 from liteattn.attention import CallRecord, LiteAttention
-from attention_utils import OP, seed  # noqa: F401  (seed is a fixture)
+from attention_utils import OP
 
 BF16 = torch.bfloat16
 

@@ -15,7 +15,7 @@ diffusers = pytest.importorskip("diffusers", reason="diffusers is not installed 
 from liteattn import skipmask  # noqa: E402
 from liteattn.integrations import diffusers as lite_diffusers  # noqa: E402
 from liteattn.integrations.diffusers import WanLiteAttnProcessor  # noqa: E402
-from attention_utils import OP, seed  # noqa: E402,F401  (seed is a fixture)
+from attention_utils import OP  # noqa: E402
 
 
 def tiny_wan(dtype=torch.float32, layers=2, head_dim=64):
