@@ -147,12 +147,19 @@ def test_compile_fullgraph_with_requires_grad_inputs_under_no_grad(backend):
     assert torch.equal(skip_out, expected_skip)
 
 
-@pytest.mark.filterwarnings("ignore:Error detected in _InferenceOnlyBackward")
-def test_compile_with_grad_enabled_raises_at_compile_time():
+@pytest.mark.parametrize("backend", ("aot_eager", "inductor"))
+def test_compile_with_grad_enabled_runs_and_raises_only_in_backward(backend):
     """AOTAutograd traces the backward when it compiles a graph whose outputs require
-    grad, so the error comes then, rather than gradients that are silently wrong."""
+    grad: compiling and running the forward must work as in eager mode, and only a
+    backward raises, rather than returning gradients that are silently wrong."""
     torch._dynamo.reset()
     q, k, v, skip_in, _ = inputs_with_masks()
-    compiled = torch.compile(_step, backend="aot_eager", fullgraph=True)
-    with pytest.raises(Exception, match=r"liteattn\.forward is inference-only"):
-        compiled(*requiring_grad((q, k, v), "q"), skip_in, junk_like(skip_in))
+    expected_skip, skip_out = junk_like(skip_in), junk_like(skip_in)
+    expected = _step(q, k, v, skip_in, expected_skip)
+    compiled = torch.compile(_step, backend=backend, fullgraph=True)
+    got = compiled(*requiring_grad((q, k, v), "q"), skip_in, skip_out)
+    assert got[0].requires_grad
+    assert torch.equal(got[0].detach(), expected[0]) and torch.equal(got[1], expected[1])
+    assert torch.equal(skip_out, expected_skip)
+    with pytest.raises(RuntimeError, match=NO_BACKWARD):
+        got[0].sum().backward()

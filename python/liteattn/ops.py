@@ -90,6 +90,32 @@ def _forward_cuda(q, k, v, skip_in=None, skip_out=None, threshold=-10.0,
     return out, lse
 
 
+NO_BACKWARD_MESSAGE = (
+    "liteattn.forward is inference-only and has no backward; run it under "
+    "torch.no_grad() or torch.inference_mode(), or detach its output, or use "
+    "dense attention (torch.nn.functional.scaled_dot_product_attention) where "
+    "gradients are needed"
+)
+
+
+@torch.library.custom_op("liteattn::refuse_backward", mutates_args=())
+def _refuse_backward(grad_out: torch.Tensor, input_size: list[int]) -> torch.Tensor:
+    """The gradient of one input of liteattn.forward: there is none, so this raises.
+
+    An op rather than a raise in the backward itself: AOTAutograd traces the backward
+    when torch.compile compiles a graph whose outputs require grad, and a raise there
+    would make compiling fail although the forward is fine. Traced, this op is a node
+    of the backward graph (its fake kernel gives the shape), so the error comes only
+    when a backward actually runs, as in eager mode.
+    """
+    raise RuntimeError(NO_BACKWARD_MESSAGE)
+
+
+@_refuse_backward.register_fake
+def _refuse_backward_fake(grad_out, input_size):
+    return grad_out.new_empty(input_size)
+
+
 class _InferenceOnly(torch.autograd.Function):
     """The op under autograd: the device's forward, and a backward that refuses.
 
@@ -97,22 +123,26 @@ class _InferenceOnly(torch.autograd.Function):
     fallback would run the CPU reference with grad mode on and fail in backward on the
     reference's in-place ops. With this one, inputs that require grad (computed from
     Parameters outside torch.no_grad) run the plain forward, and only an actual backward
-    through the op fails, saying why. Under torch.compile the backward is traced when the
-    graph is compiled, so there the same error comes at compile time.
+    through the op fails, saying why, in eager mode and under torch.compile alike.
+    Only the sizes of q, k and v are kept for that: saving the tensors would hold them
+    for as long as the outputs live.
     """
 
     @staticmethod
     def forward(ctx, keyset, *args):
+        ctx.input_sizes = [tuple(t.shape) for t in args[:3]]
         return _forward_below_autograd(keyset, *args)
 
     @staticmethod
-    def backward(ctx, *grads):
-        raise RuntimeError(
-            "liteattn.forward is inference-only and has no backward; run it under "
-            "torch.no_grad() or torch.inference_mode(), or detach its output, or use "
-            "dense attention (torch.nn.functional.scaled_dot_product_attention) where "
-            "gradients are needed"
-        )
+    def backward(ctx, grad_out, grad_lse):
+        # grad_out is materialised (zeros where only lse was used): it carries the
+        # dtype and device the gradients of q, k and v would have.
+        input_grads = [
+            _refuse_backward(grad_out, list(size)) if needed else None
+            for size, needed in zip(ctx.input_sizes, ctx.needs_input_grad[1:4])
+        ]
+        num_other_inputs = len(ctx.needs_input_grad) - 4
+        return (None, *input_grads) + (None,) * num_other_inputs
 
 
 def _forward_below_autograd(keyset, *args):
