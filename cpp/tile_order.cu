@@ -1,6 +1,6 @@
 // The heaviest-first tile order (see include/liteattn/kernel/tile_order.h) in one kernel,
 // one CTA per (batch, head): each CTA counts its tiles' work once, publishes how many of
-// them are heavy, sums what the heads before it published (they were launched first, so
+// them are heavy, sums what the heads before it published (their CTAs started first, so
 // the wait ends), and sorts its tiles by exact work into its two runs of the order.
 // One kernel instead of a counting pass, a last-CTA scan and a sorting pass: the call's
 // fixed cost at keep 0.1 was ~2% of CogVideoX's time (bench/profile_call.py, round 30:
@@ -55,6 +55,18 @@ struct Sum {
   __device__ int operator()(int a, int b) const { return a + b; }
 };
 
+// A CTA's head is a ticket taken as it starts, not its blockIdx: CUDA does not promise to
+// start CTAs in blockIdx order, and when the grid does not fit at once (MIG slices, MPS
+// limits, more heads than resident CTAs) a CTA waiting for a lower blockIdx that has not
+// started could hold the SM that CTA needs. With tickets, every head a CTA waits for was
+// taken by a CTA already running, whose own waits end by the same argument.
+__device__ int take_head(int32_t* ticket) {
+  __shared__ int head;
+  if (threadIdx.x == 0) head = atomicAdd(ticket, 1);
+  __syncthreads();
+  return head;
+}
+
 // A head's heavy count as published to the heads after it: heavy + 1, so that the zero
 // the launch's memset left means "not yet".
 __device__ void publish_heavy(int32_t* slot, int heavy) {
@@ -86,9 +98,9 @@ __global__ void __launch_bounds__(kTileOrderThreads)
   int* const computed = smem;
   int* const bucket = smem + tiles_per_head;
   int const num_heads = gridDim.x;
-  int const head = blockIdx.x;
+  int const head = take_head(tile_order_ticket(scratch));
   int const buckets = num_key_tiles + 1;
-  int32_t* const published = scratch;  // one slot per head (tile_order.h)
+  int32_t* const published = tile_order_published(scratch);
   int32_t* const order = tile_order_of(scratch, num_heads);
 
   int local_max = 0;
@@ -147,7 +159,7 @@ __global__ void __launch_bounds__(kTileOrderThreads)
 }  // namespace
 
 int64_t tile_order_ints(int num_heads, int tiles_per_head) {
-  return int64_t(num_heads) + int64_t(num_heads) * tiles_per_head;
+  return tile_order_zeroed_ints(num_heads) + int64_t(num_heads) * tiles_per_head;
 }
 
 void launch_order_tiles_by_work(const int32_t* skip_in, int num_heads, int tiles_per_head,

@@ -313,10 +313,10 @@ class _RecordingBinding:
     @staticmethod
     def workspace_ints(batch, seqlen_q, heads_q, head_dim, dtype, has_skip_in):
         # The real layout (run_fwd.cpp): the scheduler's counter, then with skip_in the
-        # tile order's slot a head and the order (one slot a tile).
+        # tile order's ticket, its slot a head and the order (one slot a tile).
         block_m = tiles.tile_shape(head_dim, dtype)[0]
         heads = batch * heads_q
-        return 1 + (heads + heads * -(-seqlen_q // block_m) if has_skip_in else 0)
+        return 1 + (1 + heads + heads * -(-seqlen_q // block_m) if has_skip_in else 0)
 
     def forward(self, **kwargs):
         self.calls.append(kwargs)
@@ -359,7 +359,7 @@ def test_cuda_call_passes_the_binding_contract(recording_binding):
     assert recorded.pop("must_compute") == 0
     assert recorded.pop("stream") == stream.cuda_stream
     assert recorded.pop("workspace") != 0
-    assert recorded.pop("workspace_ints") == 1 + 8 + 8 * 2  # as the stub sizes it
+    assert recorded.pop("workspace_ints") == 1 + 1 + 8 + 8 * 2  # as the stub sizes it
     assert recorded.pop("softmax_scale") == pytest.approx(1 / math.sqrt(128))
     assert recorded == dict(batch=2, seqlen_q=200, seqlen_k=300, heads_q=4, heads_kv=2,
                             head_dim=128, dtype="fp16", threshold=-6.0)

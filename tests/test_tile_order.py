@@ -2,8 +2,8 @@
 query tiles; heavy tiles (at least a quarter of the work of their head's heaviest) before light
 ones, heads ascending among the heavy and descending among the light, a head's tiles
 heaviest first (include/liteattn/kernel/tile_order.h). Read back from the call's workspace,
-whose layout fwd_launch.cuh fixes: [0] the scheduler's counter, one slot a (batch, head)
-for the order kernel, then the order.
+whose layout fwd_launch.cuh fixes: [0] the scheduler's counter, [1] the order kernel's
+ticket (the next head to give a starting CTA), one slot a (batch, head), then the order.
 This checks what the order kernel wrote; that the scheduler follows it is what every skip
 test's poisoned outputs check (a tile it never handed out stays NaN)."""
 
@@ -53,7 +53,8 @@ def test_order_is_heavy_class_first_then_by_head_heaviest_first(kind, head_dim):
     out, lse, _ = kernel_forward(q, k, v, skip_in=skip_in, workspace_out=workspace)
 
     num_tiles = batch * heads * tm
-    first = 1 + batch * heads
+    assert workspace[0][1].item() == batch * heads, "each CTA of the order kernel takes one head"
+    first = 2 + batch * heads
     order = workspace[0][first:first + num_tiles].long()
     assert torch.equal(order.sort().values, torch.arange(num_tiles, device="cuda")), \
         "the order is not a permutation of the tiles"

@@ -52,8 +52,8 @@ struct FwdParams {
 
   // Device scratch of fwd_workspace_ints(params) int32s, owned by the caller (torch
   // allocates it in the op): the persistent scheduler's tile counter, which the launch
-  // resets on the stream, and, when skip_in is given, the tile order's scratch (one slot a
-  // head, then the order: kernel/tile_order.h).
+  // resets on the stream, and, when skip_in is given, the tile order's scratch (a ticket,
+  // one slot a head, then the order: kernel/tile_order.h).
   int32_t* workspace = nullptr;
   int64_t workspace_ints = 0;  // its size, checked against fwd_workspace_ints
 };

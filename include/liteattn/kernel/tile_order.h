@@ -25,18 +25,22 @@
 
 namespace liteattn {
 
-// int32 scratch the order needs: one slot a head (its heavy count, published to the heads
-// after it; zeroed before the launch), then the order itself (num_heads * tiles_per_head).
+// int32 scratch the order needs: a ticket (the next head to give a starting CTA) and one
+// slot a head (its heavy count, published to the heads after it), both zeroed before the
+// launch, then the order itself (num_heads * tiles_per_head).
 int64_t tile_order_ints(int num_heads, int tiles_per_head);
-inline int64_t tile_order_zeroed_ints(int num_heads) { return num_heads; }
+inline int64_t tile_order_zeroed_ints(int num_heads) { return 1 + num_heads; }
+
+__host__ __device__ inline int32_t* tile_order_ticket(int32_t* scratch) { return scratch; }
+__host__ __device__ inline int32_t* tile_order_published(int32_t* scratch) { return scratch + 1; }
 
 // The tile order inside `scratch`: tile indices, heaviest class first (read by the
 // scheduler's parameters on the host, written by the order kernel).
 __host__ __device__ inline const int32_t* tile_order_of(const int32_t* scratch, int num_heads) {
-  return scratch + num_heads;
+  return scratch + 1 + num_heads;
 }
 __host__ __device__ inline int32_t* tile_order_of(int32_t* scratch, int num_heads) {
-  return scratch + num_heads;
+  return scratch + 1 + num_heads;
 }
 
 // Fills tile_order_of(scratch) from the skip_in rows ([num_heads, tiles_per_head, words]
