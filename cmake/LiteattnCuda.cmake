@@ -24,9 +24,11 @@ find_package(CUDAToolkit REQUIRED)
 # The -gencode form: -arch=sm_90a also runs a plain sm_90 pass that rejects wgmma.
 set(LITEATTN_CUDA_ARCH_FLAGS -gencode=arch=compute_90a,code=sm_90a)
 set(LITEATTN_CUDA_ARCH_LIST "sm_90a")
+# No -DNDEBUG here: CMake's Release, RelWithDebInfo and MinSizeRel flags carry it
+# already, and a Debug build keeps asserts, among them CuTe's on a TMA descriptor the
+# driver refuses (fwd_launch.cuh also checks for one in every build).
 set(LITEATTN_CUDA_FLAGS
   ${LITEATTN_CUDA_ARCH_FLAGS}
   --expt-relaxed-constexpr
   --use_fast_math
-  -Xptxas=--warn-on-spills
-  -DNDEBUG)
+  -Xptxas=--warn-on-spills)

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -28,6 +30,24 @@ struct ElementOf<DType::kFP16> {
   using type = cutlass::half_t;
 };
 
+// Where the driver refuses a TMA descriptor (cuTensorMapEncodeTiled), CuTe's make_tma_copy
+// prints its arguments on stderr and asserts; under NDEBUG the assert is gone and the
+// descriptor stays zero, and a kernel launched with it would fault on its first copy. A
+// descriptor of a real tensor is never all zero bytes (it holds the address and sizes).
+inline void check_tma_descriptor(const char* tensor, cute::TmaDescriptor const* desc,
+                                 const void* ptr, int batch, int seqlen, int heads,
+                                 int head_dim, int64_t batch_stride, int64_t row_stride,
+                                 int64_t head_stride) {
+  auto const* bytes = reinterpret_cast<unsigned char const*>(desc);
+  if (std::any_of(bytes, bytes + sizeof(*desc), [](unsigned char b) { return b != 0; })) return;
+  std::ostringstream msg;
+  msg << "liteattn: the CUDA driver refused the TMA descriptor of " << tensor
+      << " ([B, S, H, D] = [" << batch << ", " << seqlen << ", " << heads << ", " << head_dim
+      << "], strides [" << batch_stride << ", " << row_stride << ", " << head_stride
+      << ", 1] elements, address " << ptr << "); cuTensorMapEncodeTiled's arguments are on stderr";
+  throw std::runtime_error(msg.str());
+}
+
 template <DType kDType, int kHeadDim>
 void run_fwd_instance(FwdParams const& p, cudaStream_t stream) {
   using Traits = FwdKernelTraits<typename ElementOf<kDType>::type, kHeadDim>;
@@ -43,6 +63,15 @@ void run_fwd_instance(FwdParams const& p, cudaStream_t stream) {
   }
 
   typename Kernel::Params params = Kernel::make_params(p);
+  check_tma_descriptor("q", params.mainloop.tma_q.get_tma_descriptor(), p.q, p.batch, p.seqlen_q,
+                       p.heads_q, kHeadDim, p.q_batch_stride, p.q_row_stride, p.q_head_stride);
+  check_tma_descriptor("k", params.mainloop.tma_k.get_tma_descriptor(), p.k, p.batch, p.seqlen_k,
+                       p.heads_kv, kHeadDim, p.k_batch_stride, p.k_row_stride, p.k_head_stride);
+  check_tma_descriptor("v", params.mainloop.tma_v.get_tma_descriptor(), p.v, p.batch, p.seqlen_k,
+                       p.heads_kv, kHeadDim, p.v_batch_stride, p.v_row_stride, p.v_head_stride);
+  check_tma_descriptor("out", params.epilogue.tma_o.get_tma_descriptor(), p.out, p.batch,
+                       p.seqlen_q, p.heads_q, kHeadDim, p.o_batch_stride, p.o_row_stride,
+                       p.o_head_stride);
   int device = 0;
   LITEATTN_CUDA_CHECK(cudaGetDevice(&device));
   int num_sms = 0;
