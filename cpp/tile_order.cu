@@ -7,6 +7,9 @@
 // 3.9 + 9.4 us of kernels, the second mostly one thread walking the histogram).
 #include "liteattn/kernel/tile_order.h"
 
+#include <stdexcept>
+#include <string>
+
 #include <cub/block/block_reduce.cuh>
 #include <cub/block/block_scan.cuh>
 
@@ -172,7 +175,14 @@ void launch_order_tiles_by_work(const int32_t* skip_in, int num_heads, int tiles
   }
   order_tiles_by_work<<<num_heads, kTileOrderThreads, smem, stream>>>(
       skip_in, tiles_per_head, words, num_key_tiles, scratch);
-  LITEATTN_CUDA_CHECK(cudaGetLastError());
+  cudaError_t const err = cudaGetLastError();
+  if (err != cudaSuccess) {
+    throw std::runtime_error(
+        "liteattn: order_tiles_by_work launch failed for grid " + std::to_string(num_heads) +
+        " (B*Hq) x " + std::to_string(kTileOrderThreads) + " threads, " + std::to_string(smem) +
+        " bytes of shared memory (tiles_per_head=" + std::to_string(tiles_per_head) +
+        ", num_key_tiles=" + std::to_string(num_key_tiles) + "): " + cudaGetErrorString(err));
+  }
 }
 
 }  // namespace liteattn
