@@ -496,3 +496,22 @@ def test_gpu_compile_fullgraph_module():
     assert torch.equal(skip_compiled, skipmask.tiles_to_words(compiled_tiles))
     assert torch.equal(before & ~compiled_tiles, torch.zeros_like(before))
     assert (compiled_tiles != eager_tiles).float().mean() < 0.05
+
+
+@pytest.mark.gpu
+def test_gpu_kv_expanded_over_the_batch():
+    # K and V shared by the batch as an expand() (stride 0 in dimension 0): validation
+    # takes it (0 is a multiple of 8), so the TMA descriptor either takes it too and the
+    # result is the reference's, or the driver refuses it and the launch says so (never a
+    # fault or a silent zero descriptor).
+    q, k, v = peaked_inputs(2, 300, 700, 4, 2, 128, torch.bfloat16, "cuda")
+    k, v = k[:1].expand_as(k), v[:1].expand_as(v)
+    skip_in = random_mask(q, k)
+    skip_out = poisoned_like(skip_in)
+    try:
+        out, lse = liteattn.forward(q, k, v, skip_in, skip_out, -4.0)
+    except RuntimeError as e:
+        assert "TMA descriptor" in str(e), f"refused, but not by the descriptor check: {e}"
+        assert bool((skip_out == MASK_POISON).all()), "a refused call wrote skip_out"
+        return
+    assert_matches_float64_reference(q, k, v, skip_in, None, -4.0, out, lse, skip_out)
