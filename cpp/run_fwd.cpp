@@ -4,6 +4,7 @@
 // device is the caller's precondition (api.h).
 // LITEATTN_HEAD_DIM_<D> is defined by CMake for each head dim that was built.
 #include <algorithm>
+#include <cfloat>
 #include <cstdint>
 #include <sstream>
 #include <utility>
@@ -77,7 +78,12 @@ void check_params(FwdParams const& p) {
     throw std::invalid_argument("liteattn: heads_q=" + std::to_string(p.heads_q) +
                                 " is not a multiple of heads_kv=" + std::to_string(p.heads_kv));
   }
-  if (!(p.softmax_scale > 0.f)) throw std::invalid_argument("liteattn: softmax_scale must be > 0");
+  // The kernel multiplies the scale by log2(e) in float32: above FLT_MAX / 2 that is inf
+  // and every row NaN (validation.py's MAX_SOFTMAX_SCALE says the same).
+  if (!(p.softmax_scale > 0.f && p.softmax_scale <= FLT_MAX / 2)) {
+    throw std::invalid_argument("liteattn: softmax_scale=" + std::to_string(p.softmax_scale) +
+                                " must be in (0, FLT_MAX / 2]");
+  }
   if (p.skip_out != nullptr && p.skip_out == p.skip_in) {
     throw std::invalid_argument("liteattn: skip_out must not alias skip_in");
   }

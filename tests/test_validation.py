@@ -413,19 +413,22 @@ FLOAT32 = torch.finfo(torch.float32)
     0.0, -0.125, math.nan, math.inf, -math.inf,
     1e39,  # float32 inf
     2.0 * FLOAT32.max,
+    FLOAT32.max,  # finite, but times log2(e) it is inf in float32
+    0.6 * FLOAT32.max,
     1e-50,  # float32 0
     FLOAT32.tiny / 2,  # float32 subnormal
 ))
 def test_bad_softmax_scale(scale):
     q, k, v = qkv()
-    message = (f"softmax_scale: expected None or a positive finite float in float32's normal "
-               f"range [{FLOAT32.tiny}, {FLOAT32.max}], got {scale}")
+    message = (f"softmax_scale: expected None or a positive finite float in "
+               f"[{FLOAT32.tiny}, {FLOAT32.max / 2}] (float32's normal range, at most half "
+               f"its max: the kernel scales it by log2(e)), got {scale}")
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         call(q, k, v, softmax_scale=scale)
 
 
-@pytest.mark.parametrize("scale", (FLOAT32.tiny, FLOAT32.max, 1))
-def test_softmax_scale_at_float32_bounds_is_accepted(scale):
+@pytest.mark.parametrize("scale", (FLOAT32.tiny, FLOAT32.max / 2, 1))
+def test_softmax_scale_at_its_bounds_is_accepted(scale):
     q, k, v = qkv()
     assert validate_forward(q, k, v, softmax_scale=scale).softmax_scale == scale
 

@@ -30,6 +30,7 @@ TMA_STRIDE_ELEMENTS = 8
 # The binding takes sizes as C++ int and softmax_scale as float (cpp/bindings.cpp).
 MAX_SIZE = 2**31 - 1
 FLOAT32 = torch.finfo(torch.float32)
+MAX_SOFTMAX_SCALE = FLOAT32.max / 2
 
 _DIM_NAMES = {
     "q": ("batch", "seqlen_q", "heads_q", "head_dim"),
@@ -227,12 +228,14 @@ def _resolve_scale(softmax_scale, head_dim):
         raise TypeError(
             f"softmax_scale: expected None or a float, got {type(softmax_scale).__name__}"
         )
-    # The kernel takes a float32: larger values would become inf, smaller ones lose
-    # precision (subnormal) or become 0.
-    if not FLOAT32.tiny <= softmax_scale <= FLOAT32.max:
+    # The kernel takes a float32 and multiplies it by log2(e) in float32: values above
+    # half of float32's max would make that product inf (and every row NaN), smaller
+    # ones than the normal range lose precision (subnormal) or become 0.
+    if not FLOAT32.tiny <= softmax_scale <= MAX_SOFTMAX_SCALE:
         raise ValueError(
-            f"softmax_scale: expected None or a positive finite float in float32's normal "
-            f"range [{FLOAT32.tiny}, {FLOAT32.max}], got {softmax_scale}"
+            f"softmax_scale: expected None or a positive finite float in "
+            f"[{FLOAT32.tiny}, {MAX_SOFTMAX_SCALE}] (float32's normal range, at most half "
+            f"its max: the kernel scales it by log2(e)), got {softmax_scale}"
         )
     return softmax_scale if isinstance(softmax_scale, torch.SymFloat) else float(softmax_scale)
 
