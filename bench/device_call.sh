@@ -70,6 +70,15 @@ sanitize_if_passed() {
   fi
   echo "left after tests: $(left) s; passed: ${passed[*]:-none}"
 }
+# The sanitizers of the named trees, whose tests passed in an earlier call of the same
+# round (a run_b.sh on the machine run.sh left warm: PASSED="tree ..."), keeping `reserve`
+# ($1) seconds for the later steps.
+sanitize_passed_earlier() {
+  local reserve=$1 t
+  shift
+  passed=("${@/#/.variants/}")
+  for t in "$@"; do sanitize_if_passed $reserve $t; done
+}
 # The C++ bench (CBENCH_ARGS) of the given trees, the first again at the end, with
 # nvidia-smi sampling alongside.
 cbench_trees() {

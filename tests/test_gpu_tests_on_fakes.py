@@ -19,7 +19,6 @@ SKIP = "tests/test_kernel_skip.py::"
 MULTI_STEP = SKIP + "test_multi_step_masks_only_grow"
 FOUR_COMBINATIONS = SKIP + "test_all_four_combinations"
 ALL_SKIPPED = SKIP + "test_all_skipped_rows_give_zero_and_minus_inf"
-MIXED_ROWS = SKIP + "test_many_tiles_per_cta_with_mixed_rows"
 OP = "tests/test_op.py::test_gpu_op_matches_float64_reference"
 
 CASES = [

@@ -130,7 +130,7 @@ class _InferenceOnly(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, keyset, *args):
-        ctx.input_sizes = [tuple(t.shape) for t in args[:3]]
+        ctx.input_sizes = [list(t.shape) for t in args[:3]]
         return _forward_below_autograd(keyset, *args)
 
     @staticmethod
@@ -138,7 +138,7 @@ class _InferenceOnly(torch.autograd.Function):
         # grad_out is materialised (zeros where only lse was used): it carries the
         # dtype and device the gradients of q, k and v would have.
         input_grads = [
-            _refuse_backward(grad_out, list(size)) if needed else None
+            _refuse_backward(grad_out, size) if needed else None
             for size, needed in zip(ctx.input_sizes, ctx.needs_input_grad[1:4])
         ]
         num_other_inputs = len(ctx.needs_input_grad) - 4

@@ -5,8 +5,6 @@
 source bench/device_call.sh
 start_call 560
 [ -x .variants/main/build/dev/bench/liteattn_bench ] || { echo "no built trees here: run run.sh first"; exit 1; }
-passed=()
-for t in ${PASSED:-}; do passed+=(.variants/$t); done
-for t in ${PASSED:-}; do sanitize_if_passed 220 $t; done
+sanitize_passed_earlier 220 ${PASSED:-}
 [ -n "${COMPARE_TREE-main}" ] && compare_shape .variants/${COMPARE_TREE-main} 1x48x17776x64 380
 echo "left at the end: $(left) s"

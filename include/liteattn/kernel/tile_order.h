@@ -29,7 +29,8 @@ namespace liteattn {
 // slot a head (its heavy count, published to the heads after it), both zeroed before the
 // launch, then the order itself (num_heads * tiles_per_head).
 int64_t tile_order_ints(int num_heads, int tiles_per_head);
-inline int64_t tile_order_zeroed_ints(int num_heads) { return 1 + num_heads; }
+// The layout is spelled out here only: the order starts where the zeroed ints end.
+__host__ __device__ inline int64_t tile_order_zeroed_ints(int num_heads) { return 1 + int64_t(num_heads); }
 
 __host__ __device__ inline int32_t* tile_order_ticket(int32_t* scratch) { return scratch; }
 __host__ __device__ inline int32_t* tile_order_published(int32_t* scratch) { return scratch + 1; }
@@ -37,10 +38,10 @@ __host__ __device__ inline int32_t* tile_order_published(int32_t* scratch) { ret
 // The tile order inside `scratch`: tile indices, heaviest class first (read by the
 // scheduler's parameters on the host, written by the order kernel).
 __host__ __device__ inline const int32_t* tile_order_of(const int32_t* scratch, int num_heads) {
-  return scratch + 1 + num_heads;
+  return scratch + tile_order_zeroed_ints(num_heads);
 }
 __host__ __device__ inline int32_t* tile_order_of(int32_t* scratch, int num_heads) {
-  return scratch + 1 + num_heads;
+  return scratch + tile_order_zeroed_ints(num_heads);
 }
 
 // Fills tile_order_of(scratch) from the skip_in rows ([num_heads, tiles_per_head, words]
